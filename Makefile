@@ -1,0 +1,57 @@
+# Relais — the two commands: `make run` (everything, embedded defaults) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SERVICES := scheduler notifier calendar
+export RELAIS_ENV ?= development
+
+.PHONY: install run migrate dev-setup test lint typecheck test-unit test-integration test-e2e bench bench-quick clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	@for svc in $(SERVICES); do $(BIN)/flask --app services.$$svc.app migrate || exit 1; done
+
+dev-setup: migrate
+	@$(BIN)/flask --app services.scheduler.app dev-setup
+
+## Start the three services (and their workers) in the foreground; Ctrl-C stops all.
+run: dev-setup
+	@$(BIN)/honcho start -f Procfile
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test-unit: install
+	$(BIN)/pytest tests/unit -q
+
+test-integration: install
+	$(BIN)/pytest tests/integration -q
+
+test-e2e: install
+	$(BIN)/pytest tests/e2e -q
+
+## Everything: lint, types, then every tier.
+test: lint typecheck
+	$(BIN)/pytest -q
+
+bench: install
+	$(PY) -m bench.run
+
+bench-quick: install
+	$(PY) -m bench.run --quick
+
+clean:
+	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

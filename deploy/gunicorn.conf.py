@@ -1,0 +1,18 @@
+"""Gunicorn settings shared by the three services (production server).
+
+Sync workers: the handlers are short and CPU-bound (rules, JSON), and blocking
+I/O goes to the workers' own processes, not the web tier.
+"""
+
+import os
+
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 10
+keepalive = 5
+max_requests = 10000
+max_requests_jitter = 1000
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

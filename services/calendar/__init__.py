@@ -1,0 +1,1 @@
+"""The calendar: ICS invites, planners' feeds, CalDAV push and busy times."""

@@ -1,0 +1,21 @@
+"""Application factory of the calendar service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from shared.cli import register_common_commands
+from shared.web import create_service_app, finish_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the calendar service: ICS invites, feeds, CalDAV push and busy times."""
+    app = create_service_app("calendar", __name__, {}, test_config)
+    register_common_commands(app, MIGRATIONS)
+    return finish_app(app)

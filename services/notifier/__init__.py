@@ -1,0 +1,1 @@
+"""The notifier: durable SMS (Twilio) and e-mail (SMTP) delivery."""

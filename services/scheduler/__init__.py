@@ -1,0 +1,1 @@
+"""The scheduler: rules engine, cases, proposals, confirmations and sweeps."""
