@@ -82,6 +82,24 @@ def validation_error(exc: ValidationError) -> ApiError:
     )
 
 
+FRENCH_MESSAGES = {
+    400: "requête invalide",
+    401: "authentification requise",
+    403: "accès refusé",
+    404: "ressource introuvable",
+    405: "méthode non autorisée pour cette adresse",
+    406: "format de réponse non disponible",
+    409: "conflit avec l'état actuel",
+    410: "ce lien n'est plus valable",
+    413: "requête trop volumineuse",
+    415: "type de contenu non pris en charge",
+    422: "entrée invalide",
+    429: "trop de requêtes",
+    500: "erreur interne",
+    503: "service momentanément indisponible",
+}
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer JSON for every error, including the ones Werkzeug raises."""
 
@@ -97,9 +115,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> WerkzeugResponse:
         code = (exc.name or "error").lower().replace(" ", "_")
-        body = {"error": {"code": code, "message": exc.description or exc.name}}
+        body: dict[str, dict[str, str]] = {
+            "error": {"code": code, "message": FRENCH_MESSAGES.get(exc.code or 0, exc.name)}
+        }
         if exc.code == 413:
-            body["error"] |= {"field": "body", "message": "requête trop volumineuse"}
+            body["error"]["field"] = "body"
+        if exc.code == 429:
+            body["error"]["message"] = (
+                f"trop de requêtes (limite : {exc.description}) ; réessayez après le délai "
+                "indiqué par l'en-tête Retry-After"
+            )
         response = exc.get_response()
         response.data = jsonify(body).get_data()
         response.content_type = "application/json"

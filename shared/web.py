@@ -76,6 +76,9 @@ def json_body() -> dict[str, Any]:
         payload = json.loads(request.get_data(cache=True) or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "invalid_json", f"JSON illisible : {exc}", "body") from exc
+    except RecursionError as exc:
+        raise ApiError(400, "invalid_json", "JSON illisible : imbrication trop profonde",
+                       "body") from exc
     if not isinstance(payload, dict):
         raise ApiError(422, "invalid_input", "le corps doit être un objet JSON", "body")
     return payload

@@ -1,9 +1,78 @@
-"""The scheduler's ``flask`` commands (placeholder until the cases land)."""
+"""The scheduler's ``flask`` commands: SPSTs, their API keys, the development setup.
+
+``create-api-key`` and ``dev-setup`` print a key once; only its SHA-256 is
+stored, so a lost key is revoked (``revoke-api-key PREFIX``) and replaced.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from services.scheduler.adapters.orm import utcnow
+from services.scheduler.adapters.repository import KeyRepository
+from services.scheduler.service_layer import api_keys, tenants
+from services.scheduler.service_layer.errors import Missing
+from shared.web import database
 
 
 def register(app: Flask) -> None:
     """Add the scheduler's commands to ``app.cli``."""
+    for command in (create_spst, create_api_key, revoke_api_key, dev_setup):
+        app.cli.add_command(command)
+
+
+@click.command("create-spst")
+@with_appcontext
+@click.argument("name")
+def create_spst(name: str) -> None:
+    """Register an SPST (a tenant) named NAME and print its id."""
+    try:
+        with database().session() as session:
+            spst = tenants.create_spst(KeyRepository(session), name)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from exc
+    click.echo(f"SPST {spst.id} créé : {spst.name}")
+
+
+@click.command("create-api-key")
+@with_appcontext
+@click.option("--spst", "spst_id", type=int, required=True, help="id du SPST")
+@click.option("--label", default=None, help="pour reconnaître la clé (ex. « logiciel RH »)")
+def create_api_key(spst_id: int, label: str | None) -> None:
+    """Create an API key for an SPST and print it (it is shown only this once)."""
+    try:
+        with database().session() as session:
+            issued = api_keys.issue(KeyRepository(session), spst_id, label)
+    except Missing as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(issued.secret)
+    click.echo(f"Clé {issued.prefix}… du SPST {spst_id} : conservez-la, elle ne sera plus "
+               "affichée.", err=True)
+
+
+@click.command("revoke-api-key")
+@with_appcontext
+@click.argument("prefix")
+def revoke_api_key(prefix: str) -> None:
+    """Revoke the key whose prefix (its first 11 characters) is PREFIX."""
+    with database().session() as session:
+        count = api_keys.revoke(KeyRepository(session), prefix, utcnow())
+    if not count:
+        raise click.ClickException(f"aucune clé active de préfixe {prefix}")
+    click.echo(f"{count} clé(s) révoquée(s)")
+
+
+@click.command("dev-setup")
+@with_appcontext
+def dev_setup() -> None:
+    """Ensure the demonstration SPST and print its development key (never in production)."""
+    if current_app.config["RELAIS_ENV"] == "production":
+        raise click.ClickException("dev-setup est réservé au développement (RELAIS_ENV=production)")
+    with database().session() as session:
+        setup = tenants.ensure_development_setup(KeyRepository(session),
+                                                 current_app.config["SECRET_KEY"])
+    state = "créé" if setup.created else "déjà présent"
+    click.echo(f"{tenants.DEVELOPMENT_SPST} (SPST {setup.spst_id}) {state}.")
+    click.echo(f"Clé d'API de développement : {setup.secret}")
