@@ -8,6 +8,9 @@ from typing import Any
 
 from flask import Flask
 
+from services.calendar.bootstrap import wire
+from services.calendar.entrypoints.api import errors, events, feeds, planners
+from services.calendar.settings import REQUIRED_IN_PRODUCTION, calendar_settings
 from shared.cli import register_common_commands
 from shared.web import create_service_app, finish_app
 
@@ -16,6 +19,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the calendar service: ICS invites, feeds, CalDAV push and busy times."""
-    app = create_service_app("calendar", __name__, {}, test_config)
+    app = create_service_app("calendar", __name__, calendar_settings(), test_config,
+                             required=REQUIRED_IN_PRODUCTION)
+    wire(app)
+    errors.register(app)
+    app.register_blueprint(events.bp)
+    app.register_blueprint(planners.bp)
+    app.register_blueprint(feeds.bp)
     register_common_commands(app, MIGRATIONS)
     return finish_app(app)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from services.notifier.settings import notifier_settings
 from shared.cli import register_common_commands
 from shared.web import create_service_app, finish_app
 
@@ -15,7 +16,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the notifier service: Durable SMS and e-mail delivery."""
-    app = create_service_app("notifier", __name__, {}, test_config)
+    """Build the notifier: notifications API, Twilio webhooks, development inbox."""
+    from services.notifier.entrypoints import api, dev_outbox, webhooks
+
+    app = create_service_app("notifier", __name__, notifier_settings(), test_config)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(dev_outbox.bp)
     register_common_commands(app, MIGRATIONS)
     return finish_app(app)

@@ -1,7 +1,159 @@
-"""Tables of the calendar service."""
+"""Tables of the calendar service.
+
+Times are stored in UTC and read back aware on SQLite and PostgreSQL alike.
+Each event row also keeps its feed VEVENT already rendered (``feed_vevent``,
+with the ``render_version`` that made it): a planner's feed of thousands of
+events is then one query and a join, not thousands of ``icalendar`` builds.
+Feed tokens are stored as SHA-256 hashes; CalDAV passwords encrypted (Fernet).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from datetime import UTC, datetime
+from typing import Any
 
-metadata = MetaData()
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+MAX_ID = 2**31 - 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp, stored in UTC, read back aware on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("horodatage sans fuseau horaire")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the calendar's tables."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+metadata = Base.metadata
+
+
+class Planner(Base):
+    """An SPST planner: the person whose feed, CalDAV calendar and busy times these are."""
+
+    __tablename__ = "planners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    spst_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # Raised with every change to one of the planner's events, in the same
+    # transaction: the feed's version (ETag, Last-Modified) without scanning events.
+    feed_revision: Mapped[int] = mapped_column(Integer, default=0)
+    feed_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class FeedToken(Base):
+    """A planner's feed secret, kept only as its SHA-256 hash."""
+
+    __tablename__ = "feed_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    planner_id: Mapped[int] = mapped_column(ForeignKey("planners.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class EventRow(Base):
+    """An event; ``attendees`` is a JSON list of ``{name, email, role}``."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_planner_id_start_at", "planner_id", "start_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(200), unique=True)
+    planner_id: Mapped[int | None] = mapped_column(ForeignKey("planners.id"), nullable=True)
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    end_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    timezone: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    video_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    organizer_name: Mapped[str] = mapped_column(String(200))
+    organizer_email: Mapped[str] = mapped_column(String(254))
+    attendees: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    feed_vevent: Mapped[str] = mapped_column(Text, default="")
+    render_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class CaldavAccount(Base):
+    """A planner's CalDAV calendar; the password is a Fernet token."""
+
+    __tablename__ = "caldav_accounts"
+
+    planner_id: Mapped[int] = mapped_column(ForeignKey("planners.id"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    username: Mapped[str] = mapped_column(String(200))
+    password_encrypted: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class CaldavPush(Base):
+    """The outbox of one event towards its planner's CalDAV calendar.
+
+    Written in the same transaction as the event change. ``generation`` rises
+    with every change; the worker marks ``done`` only the generation it pushed,
+    so a change made during a push is pushed again.
+    """
+
+    __tablename__ = "caldav_pushes"
+    __table_args__ = (Index("ix_caldav_pushes_status_next_attempt_at", "status",
+                            "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), unique=True)
+    planner_id: Mapped[int] = mapped_column(ForeignKey("planners.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    pushed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

@@ -1,0 +1,77 @@
+"""The calendar's worker: ``python -m services.calendar.entrypoints.worker``.
+
+One process per deployment (APScheduler 3.11 ``BlockingScheduler``, Paris time
+zone, coalescing, one instance of the job at a time) runs the CalDAV push sweep
+every few seconds. The due work lives in the ``caldav_pushes`` table and is
+claimed row by row, so a second worker by mistake would not push twice.
+SIGTERM lets the running sweep finish, then exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import sys
+from datetime import UTC, datetime
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from services.calendar.service_layer import push
+from shared.web import database
+
+log = logging.getLogger(__name__)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def sweep(app: Flask, now: datetime | None = None) -> push.SweepReport:
+    """One pass of the CalDAV push: every due row, pushed or rescheduled."""
+    report = push.run_due(database(app), app.extensions["calendar_connect"],
+                          now or datetime.now(UTC))
+    if report.pushed or report.failed:
+        log.info("CalDAV push: %d pushed, %d failed, %d skipped",
+                 report.pushed, report.failed, report.skipped)
+    return report
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """The worker's scheduler, its job and its settings stated explicitly."""
+    interval = int(app.config["PUSH_INTERVAL_SECONDS"])
+    scheduler = BlockingScheduler(
+        timezone=PARIS,
+        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        job_defaults={"coalesce": True, "max_instances": 1,
+                      "misfire_grace_time": max(interval * 6, 30)},
+    )
+    scheduler.add_job(sweep, "interval", args=(app,), seconds=interval, id="caldav-push",
+                      name="Synchronisation CalDAV", next_run_time=datetime.now(PARIS),
+                      replace_existing=True)
+    return scheduler
+
+
+def main() -> int:
+    from services.calendar.app import create_app
+
+    app = create_app()
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per run is noise
+    scheduler = build_scheduler(app)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: stopping after the current sweep", signum)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("calendar worker: CalDAV push every %ss", app.config["PUSH_INTERVAL_SECONDS"])
+    with contextlib.suppress(KeyboardInterrupt):
+        scheduler.start()
+    database(app).dispose()
+    log.info("calendar worker stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Use cases of events: create or update by UID, cancel, read.
+
+An event change and its CalDAV push (outbox row) are written in the same
+transaction; the worker delivers it. The feed VEVENT is rendered here, once per
+change, so that feeds only join stored text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.calendar.adapters.orm import CaldavPush, EventRow
+from services.calendar.adapters.repository import CalendarRepository, to_event, write_event
+from services.calendar.domain import ics, model
+from services.calendar.domain.model import Event, EventDetails
+from services.calendar.service_layer import push
+from services.calendar.service_layer.errors import NotFound
+
+
+@dataclass(frozen=True)
+class EventView:
+    """An event as the API shows it."""
+
+    event: Event
+    created_at: datetime
+    updated_at: datetime
+    push: CaldavPush | None
+
+
+@dataclass(frozen=True)
+class Upserted:
+    view: EventView
+    created: bool
+    changed: bool
+
+
+def render_feed_vevent(row: EventRow, event: Event) -> None:
+    """Store the event's VEVENT as feeds list it (METHOD:PUBLISH, DTSTAMP = last change)."""
+    row.feed_vevent = ics.render_vevent(event, ics.Method.PUBLISH, row.updated_at)
+    row.render_version = ics.RENDER_VERSION
+
+
+def _view(repo: CalendarRepository, row: EventRow) -> EventView:
+    return EventView(to_event(row), row.created_at, row.updated_at, repo.push_of(row.id))
+
+
+def _touch_feeds(repo: CalendarRepository, planner_ids: set[int | None], now: datetime) -> None:
+    for planner_id in planner_ids:
+        planner = repo.planner(planner_id) if planner_id is not None else None
+        if planner is not None:
+            planner.feed_revision = (planner.feed_revision or 0) + 1
+            planner.feed_changed_at = now
+
+
+def _save(repo: CalendarRepository, row: EventRow, event: Event, now: datetime) -> None:
+    _touch_feeds(repo, {row.planner_id, event.details.planner_id}, now)
+    write_event(row, event)
+    row.updated_at = now
+    render_feed_vevent(row, event)
+    repo.add(row)
+    push.enqueue(repo, row, now)
+
+
+def _check_planner(repo: CalendarRepository, details: EventDetails) -> None:
+    if details.planner_id is not None and repo.planner(details.planner_id) is None:
+        raise NotFound("planificateur introuvable", "planner_id")
+
+
+def upsert_event(repo: CalendarRepository, uid: str, details: EventDetails,
+                 now: datetime) -> Upserted:
+    """Create the event ``uid`` or apply ``details`` to it.
+
+    The UID never changes; SEQUENCE rises only when the change matters
+    (:func:`model.revise`). The same request twice changes nothing.
+
+    :raises NotFound: for an unknown ``planner_id``.
+    """
+    _check_planner(repo, details)
+    row = repo.event(uid, lock=True)
+    if row is None:
+        revision = model.create(uid, details)
+        row = EventRow(created_at=now)
+        _save(repo, row, revision.event, now)
+        return Upserted(_view(repo, row), created=True, changed=True)
+    revision = model.revise(to_event(row), details)
+    if revision.changed:
+        _save(repo, row, revision.event, now)
+    return Upserted(_view(repo, row), created=False, changed=revision.changed)
+
+
+def cancel_event(repo: CalendarRepository, uid: str, now: datetime) -> EventView:
+    """Cancel ``uid``: STATUS cancelled, SEQUENCE raised, attendees kept.
+
+    :raises NotFound: for an unknown UID.
+    """
+    row = repo.event(uid, lock=True)
+    if row is None:
+        raise NotFound("événement introuvable", "uid")
+    revision = model.cancel(to_event(row))
+    if revision.changed:
+        _save(repo, row, revision.event, now)
+    return _view(repo, row)
+
+
+def get_event(repo: CalendarRepository, uid: str) -> EventView:
+    """:raises NotFound: for an unknown UID."""
+    row = repo.event(uid)
+    if row is None:
+        raise NotFound("événement introuvable", "uid")
+    return _view(repo, row)

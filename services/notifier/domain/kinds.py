@@ -1,0 +1,68 @@
+"""The kinds of message the notifier sends, who reads them and what they need.
+
+One template per kind and channel lives in ``services/notifier/templates``.
+``EXAMPLES`` gives realistic data for each kind: the tests render every
+template with it (SMS must fit in two segments), and callers can read it as
+the list of variables a kind expects. No kind carries a medical detail: the
+notifier never knows why someone is on leave.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SMS_AND_EMAIL = ("sms", "email")
+EMAIL_ONLY = ("email",)
+
+KINDS: dict[str, tuple[str, ...]] = {
+    "liaison_information": SMS_AND_EMAIL,  # salarié : rendez-vous de liaison possible
+    "liaison_employer_duty": EMAIL_ONLY,  # employeur : doit informer le salarié
+    "liaison_proposal": SMS_AND_EMAIL,  # salarié : un créneau proposé
+    "liaison_confirmed": SMS_AND_EMAIL,  # rendez-vous confirmé, lien calendrier
+    "liaison_reminder": SMS_AND_EMAIL,  # la veille
+    "liaison_cancelled": SMS_AND_EMAIL,
+    "liaison_window_impossible": EMAIL_ONLY,  # plus le temps d'organiser le rendez-vous
+    "liaison_refused_employer": EMAIL_ONLY,  # le salarié ne donne pas suite (neutre)
+    "reprise_referral": EMAIL_ONLY,  # SPST : visite de reprise à organiser (R+8)
+    "reprise_scheduled": SMS_AND_EMAIL,  # salarié : visite de reprise fixée
+    "reprise_escalation": EMAIL_ONLY,  # SPST : échéance proche sans visite fixée
+    "pre_reprise_information": SMS_AND_EMAIL,  # salarié : visite de pré-reprise possible
+    "mid_career_due": EMAIL_ONLY,  # employeur : visite de mi-carrière à prévoir
+    "sms_opted_out_use_email": EMAIL_ONLY,  # le salarié refuse les SMS : écrire par e-mail
+}
+
+_LINK = "https://relais.example.fr/r/7Kq2mXw9Ab"
+_PERSON = {"name": "Marie-Hélène", "employer_name": "Boulangerie Martin et Fils"}
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "liaison_information": {**_PERSON, "link": _LINK},
+    "liaison_employer_duty": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand",
+                              "link": _LINK, "deadline": "2026-03-20"},
+    "liaison_proposal": {**_PERSON, "starts_at": "2026-03-12T14:30:00+01:00", "link": _LINK},
+    "liaison_confirmed": {**_PERSON, "starts_at": "2026-03-12T14:30:00+01:00",
+                          "location": "Visioconférence", "calendar_link": _LINK},
+    "liaison_reminder": {**_PERSON, "starts_at": "2026-03-12T14:30:00+01:00",
+                         "location": "Visioconférence", "link": _LINK},
+    "liaison_cancelled": {**_PERSON, "starts_at": "2026-03-12T14:30:00+01:00", "link": _LINK},
+    "liaison_window_impossible": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand",
+                                  "return_date": "2026-03-16"},
+    "liaison_refused_employer": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand"},
+    "reprise_referral": {"name": "Service de planification",
+                         "employee_name": "Marie-Hélène Durand",
+                         "employer_name": "Boulangerie Martin et Fils",
+                         "return_date": "2026-03-16", "deadline": "2026-03-24", "link": _LINK},
+    "reprise_scheduled": {**_PERSON, "starts_at": "2026-03-18T09:15:00+01:00",
+                          "location": "12 rue de la Paix, 75002 Paris", "link": _LINK},
+    "reprise_escalation": {"name": "Service de planification",
+                           "employee_name": "Marie-Hélène Durand",
+                           "employer_name": "Boulangerie Martin et Fils",
+                           "deadline": "2026-03-24", "link": _LINK},
+    "pre_reprise_information": {**_PERSON, "link": _LINK},
+    "mid_career_due": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand",
+                       "deadline": "2026-09-30", "link": _LINK},
+    "sms_opted_out_use_email": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand"},
+}
+
+
+def channels_of(kind: str) -> tuple[str, ...]:
+    """The channels ``kind`` has a template for (empty when the kind is unknown)."""
+    return KINDS.get(kind, ())
