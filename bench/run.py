@@ -1,0 +1,112 @@
+"""Run the benchmarks: ``python -m bench.run [--quick] [--only NAME ...]``.
+
+Each benchmark is a module with a ``NAME``, ``run(quick) -> dict`` (its section
+of ``bench/results.json``) and ``check(result) -> list[str]`` (the targets it
+missed, in words). Register new ones in :data:`BENCHMARKS`. The run prints the
+machine and a table, merges the sections it ran into ``bench/results.json``
+(keeping the others) and exits 1 when a target is missed or a benchmark fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from bench import evaluate, machine, results
+
+
+class Benchmark(Protocol):
+    NAME: str
+
+    def run(self, quick: bool) -> dict[str, Any]: ...
+
+    def check(self, result: dict[str, Any]) -> list[str]: ...
+
+
+BENCHMARKS: list[Benchmark] = [evaluate]
+BUSY_WARNING_PCT = 10.0
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def table(rows: dict[str, dict[str, Any]]) -> str:
+    head = ("benchmark", "req/s", "p50 ms", "p99 ms", "errors", "conns", "secs", "server")
+    lines = [
+        (name, _fmt(r.get("rps")), _fmt(r.get("p50_ms"), 2), _fmt(r.get("p99_ms"), 2),
+         _fmt(r.get("errors")), _fmt(r.get("concurrency")), _fmt(r.get("duration_s")),
+         _fmt(r.get("server")))
+        for name, r in rows.items()
+    ]
+    widths = [max(len(row[i]) for row in (head, *lines)) for i in range(len(head))]
+    out = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+           for row in (head, *lines)]
+    out.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short runs (bench-quick)")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        choices=[b.NAME for b in BENCHMARKS], help="run only this benchmark")
+    args = parser.parse_args(argv)
+
+    described = machine.describe()
+    print(f"machine: {machine.summary(described)}")
+    print(f"mode: {'quick' if args.quick else 'full'}", flush=True)
+    busy = machine.wait_until_quiet(BUSY_WARNING_PCT, max_wait_s=10 if args.quick else 60)
+    described["cpu_busy_before_pct"] = busy
+    described["load_average_before"] = machine.load_average()
+    if busy is not None and busy > BUSY_WARNING_PCT:
+        print(f"WARNING: the CPUs are already {busy:.0f}% busy with other work "
+              f"(load average {described['load_average_before']}): figures will be low "
+              "and noisy; rerun on a quiet machine.", flush=True)
+    rows: dict[str, dict[str, Any]] = {}
+    missed: list[str] = []
+    for bench in BENCHMARKS:
+        if args.only and bench.NAME not in args.only:
+            continue
+        print(f"running {bench.NAME} ...", flush=True)
+        started = time.monotonic()
+        try:
+            result = bench.run(args.quick)
+        except Exception as exc:  # one broken benchmark must not hide the others
+            traceback.print_exc()
+            result = {"failed": f"{type(exc).__name__}: {exc}"}
+            missed.append(f"{bench.NAME}: failed: {exc}")
+        else:
+            missed += bench.check(result)
+        result["quick"] = args.quick
+        result["cpu_busy_before_pct"] = busy
+        result["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        result["wall_s"] = round(time.monotonic() - started, 1)
+        rows[bench.NAME] = result
+        for key in ("rate_limit", "client", "server_cpu_s", "client_cpu_s", "other_cpu_s"):
+            if key in result:
+                print(f"  {key}: {result[key]}")
+
+    results.merge({**rows, "machine": described})
+    print()
+    print(table(rows))
+    print(f"\nresults merged into {results.RESULTS}")
+    if missed:
+        print("\nTARGETS MISSED:")
+        for line in missed:
+            print(f"  - {line}")
+        return 1
+    print("\nall targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
