@@ -11,65 +11,31 @@ forwarded to the scheduler), written in the same transaction as the change.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     Text,
-    TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.notifier.domain.states import ALL_STATUSES
+from shared.db import NAMING_CONVENTION, UtcDateTime, sql_in, utcnow
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
 CHANNELS = ("sms", "email")
 OUTBOX_KINDS = ("callback", "reply")
 OUTBOX_STATES = ("pending", "delivered", "failed")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware timestamp stored in UTC, read back aware on both backends."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("horodatage sans fuseau horaire")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        moment: datetime = value
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -88,8 +54,8 @@ class Notification(Base):
     __table_args__ = (
         Index(None, "status", "next_attempt_at"),
         Index(None, "provider_id"),
-        CheckConstraint(_in("status", ALL_STATUSES), name="status"),
-        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(sql_in("status", ALL_STATUSES), name="status"),
+        CheckConstraint(sql_in("channel", CHANNELS), name="channel"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -156,8 +122,8 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         Index(None, "status", "next_attempt_at"),
-        CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind"),
-        CheckConstraint(_in("status", OUTBOX_STATES), name="status"),
+        CheckConstraint(sql_in("kind", OUTBOX_KINDS), name="kind"),
+        CheckConstraint(sql_in("status", OUTBOX_STATES), name="status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

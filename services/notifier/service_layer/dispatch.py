@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -58,15 +58,12 @@ from services.notifier.service_layer import provider_events
 from services.notifier.service_layer.emails import EmailBuildError, build_email
 from services.notifier.service_layer.history import move
 from services.notifier.service_layer.snapshots import Claimed
-from shared.db import Database
+from shared.db import Database, utcnow
 
 log = logging.getLogger(__name__)
 DUE_STATUSES = (Status.QUEUED.value, Status.SENDING.value)
 Clock = Callable[[], datetime]
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

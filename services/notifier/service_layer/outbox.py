@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -28,14 +28,11 @@ from services.notifier.adapters.http import Poster, PostError, post_json
 from services.notifier.adapters.orm import OutboxMessage
 from services.notifier.domain import signing
 from services.notifier.domain.backoff import Backoff
-from shared.db import Database
+from shared.db import Database, utcnow
 
 log = logging.getLogger(__name__)
 REPLIES_PATH = "/internal/v1/replies"
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

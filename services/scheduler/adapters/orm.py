@@ -12,68 +12,30 @@ No medical detail is stored: an arrêt is a cause category and two dates.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    DateTime,
-    Dialect,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
     String,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from shared.db import NAMING_CONVENTION, UtcDateTime, sql_in, utcnow
+
 CAUSES = ("maladie", "accident_travail", "maladie_professionnelle", "maternite",
           "accident_trajet")
 REGIONS = ("national", "alsace-moselle")
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware timestamp, stored in UTC, read back aware on every backend.
-
-    PostgreSQL keeps the offset (``timestamptz``); SQLite keeps none, so the
-    value is converted to UTC before it is written and marked UTC when read.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("horodatage sans fuseau horaire")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        moment: datetime = value
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Base(DeclarativeBase):
@@ -120,7 +82,7 @@ class Employer(Base):
         UniqueConstraint("spst_id", "siret"),
         CheckConstraint("headcount >= 0", name="headcount"),
         CheckConstraint("mid_career_age BETWEEN 18 AND 70", name="mid_career_age"),
-        CheckConstraint(_in("region", REGIONS), name="region"),
+        CheckConstraint(sql_in("region", REGIONS), name="region"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -168,7 +130,7 @@ class Arret(Base):
                              ondelete="CASCADE"),
         Index(None, "spst_id", "employee_id", "id"),
         CheckConstraint("end_date >= start_date", name="dates"),
-        CheckConstraint(_in("cause", CAUSES), name="cause"),
+        CheckConstraint(sql_in("cause", CAUSES), name="cause"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

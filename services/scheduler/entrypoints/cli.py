@@ -10,10 +10,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from services.scheduler.adapters.orm import utcnow
 from services.scheduler.adapters.repository import KeyRepository
 from services.scheduler.service_layer import api_keys, tenants
 from services.scheduler.service_layer.errors import Missing
+from shared.db import utcnow
 from shared.web import database
 
 

@@ -14,13 +14,13 @@ from contextlib import contextmanager
 
 from flask import Response, g
 
-from services.scheduler.adapters.orm import utcnow
 from services.scheduler.adapters.repository import CasesRepository, KeyRepository
 from services.scheduler.domain.cases import CaseConflict, InvalidValue
 from services.scheduler.domain.rules import InvalidSituation
 from services.scheduler.service_layer import api_keys
 from services.scheduler.service_layer.errors import Missing
 from shared.auth import bearer_token
+from shared.db import utcnow
 from shared.errors import ApiError, NotFound
 from shared.web import database
 
