@@ -24,7 +24,7 @@ from services.scheduler.domain.cases import (
     normalize_phone,
     normalize_siret,
 )
-from services.scheduler.entrypoints.api.evaluate_schemas import (
+from services.scheduler.entrypoints.api.fields import (
     MAX_BRANCH_AGE,
     MAX_HEADCOUNT,
     MIN_BRANCH_AGE,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from services.scheduler.entrypoints.api.cases_schemas import ObligationsQuerySchema
-from services.scheduler.entrypoints.api.evaluate_schemas import EvaluationSchema, today_in_paris
+from services.scheduler.entrypoints.api.evaluate_schemas import EvaluationSchema
+from services.scheduler.entrypoints.api.fields import today_in_paris
 from services.scheduler.entrypoints.api.paging import load_query, query_parameter
 from services.scheduler.entrypoints.api.tenancy import tenant_cases
 from services.scheduler.service_layer.obligations import obligations_of

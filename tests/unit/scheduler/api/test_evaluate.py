@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from services.scheduler.entrypoints.api.evaluate_schemas import today_in_paris
+from services.scheduler.entrypoints.api.fields import today_in_paris
 
 EVALUATE = "/api/v1/evaluate"
 ESSAI = "/api/v1/evaluate/essai-encadre"

@@ -7,10 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from services.scheduler.domain.rules import Absence, Cause, Situation
-from services.scheduler.entrypoints.api.evaluate_schemas import (
-    EvaluateRequestSchema,
-    today_in_paris,
-)
+from services.scheduler.entrypoints.api.evaluate_schemas import EvaluateRequestSchema
+from services.scheduler.entrypoints.api.fields import today_in_paris
 
 
 @pytest.mark.parametrize("instant, expected", [
