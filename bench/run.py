@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from bench import evaluate, machine, results
+from bench import evaluate, feed, machine, notifier, results
 
 
 class Benchmark(Protocol):
@@ -27,7 +27,7 @@ class Benchmark(Protocol):
     def check(self, result: dict[str, Any]) -> list[str]: ...
 
 
-BENCHMARKS: list[Benchmark] = [evaluate]
+BENCHMARKS: list[Benchmark] = [evaluate, feed, notifier]
 BUSY_WARNING_PCT = 10.0
 
 
@@ -91,7 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         result["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         result["wall_s"] = round(time.monotonic() - started, 1)
         rows[bench.NAME] = result
-        for key in ("rate_limit", "client", "server_cpu_s", "client_cpu_s", "other_cpu_s"):
+        for key in ("rate_limit", "client", "server_cpu_s", "client_cpu_s", "other_cpu_s",
+                    "render_10k_s", "http_cold_ms", "not_modified_ms", "database",
+                    "concurrency", "dispatch_batch", "post_only_per_s", "dispatch_per_s",
+                    "sms_per_s", "sink_plain_per_s", "sink_ratio", "sink_wrk_per_s",
+                    "end_to_end_cpu_s", "lost", "duplicated"):
             if key in result:
                 print(f"  {key}: {result[key]}")
 

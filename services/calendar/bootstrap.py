@@ -1,7 +1,8 @@
 """Wiring of the calendar's adapters, from an app's configuration.
 
-The app and the worker get their secret box, CalDAV connector and link signer
-here; tests replace ``app.extensions["calendar_connect"]`` with a fake.
+The app and the worker get their secret box, CalDAV connector, link signer and
+the notifier's client for invitation e-mails here; tests replace
+``app.extensions["calendar_connect"]`` or ``["calendar_invites"]`` with fakes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from services.calendar.adapters.caldav_client import CaldavCalendar
 from services.calendar.adapters.calendar_push import CalendarPush
+from services.calendar.adapters.notifier import InviteSender, NotifierInvites
 from services.calendar.adapters.orm import CaldavAccount
 from services.calendar.adapters.secrets import SecretBox, derived_dev_key
 from services.calendar.service_layer.feeds import FeedCache
@@ -58,6 +60,13 @@ def invite_signer(config: Mapping[str, Any]) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(str(config["SECRET_KEY"]), salt=INVITE_SALT)
 
 
+def invite_sender(config: Mapping[str, Any]) -> InviteSender:
+    """The notifier at ``NOTIFIER_URL``, reached with the service token."""
+    return NotifierInvites(str(config.get("NOTIFIER_URL") or "http://127.0.0.1:8002"),
+                           str(config.get("SERVICE_TOKEN") or ""),
+                           float(config.get("NOTIFIER_TIMEOUT") or 10))
+
+
 def wire(app: Flask) -> None:
     """Put the adapters in ``app.extensions``."""
     box = secret_box(app.config)
@@ -65,3 +74,4 @@ def wire(app: Flask) -> None:
     app.extensions["calendar_connect"] = caldav_connector(box, int(app.config["CALDAV_TIMEOUT"]))
     app.extensions["calendar_signer"] = invite_signer(app.config)
     app.extensions["calendar_feed_cache"] = FeedCache()
+    app.extensions["calendar_invites"] = invite_sender(app.config)

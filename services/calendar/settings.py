@@ -16,6 +16,9 @@ def calendar_settings() -> dict[str, Any]:
         "INVITE_LINK_MAX_AGE": env_int("CALENDAR_INVITE_LINK_MAX_AGE", 90 * 24 * 3600),
         "CALDAV_TIMEOUT": env_int("CALENDAR_CALDAV_TIMEOUT", 10),
         "PUSH_INTERVAL_SECONDS": env_int("CALENDAR_PUSH_INTERVAL", 5),
+        # Invitation e-mails go through the notifier, with SERVICE_TOKEN.
+        "NOTIFIER_URL": env_str("NOTIFIER_URL", "http://127.0.0.1:8002"),
+        "NOTIFIER_TIMEOUT": env_int("CALENDAR_NOTIFIER_TIMEOUT", 10),
         "CALENDAR_API_RATE_LIMIT": env_str("RELAIS_CALENDAR_API_RATE_LIMIT", "1200/minute"),
         "FEED_RATE_LIMIT": env_str("RELAIS_FEED_RATE_LIMIT", "600/minute"),
         "API_DESCRIPTION": "Invitations ICS, flux d'abonnement des planificateurs, "

@@ -5,59 +5,30 @@ Each event row also keeps its feed VEVENT already rendered (``feed_vevent``,
 with the ``render_version`` that made it): a planner's feed of thousands of
 events is then one query and a join, not thousands of ``icalendar`` builds.
 Feed tokens are stored as SHA-256 hashes; CalDAV passwords encrypted (Fernet).
+Two outboxes share :class:`OutboxColumns`: CalDAV pushes and e-mail invites.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    DateTime,
-    Dialect,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     Text,
-    TypeDecorator,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from shared.db import NAMING_CONVENTION, UtcDateTime, utcnow
+
 MAX_ID = 2**31 - 1
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware timestamp, stored in UTC, read back aware on every backend."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("horodatage sans fuseau horaire")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        moment: datetime = value
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -118,6 +89,8 @@ class EventRow(Base):
     attendees: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # False: Relais e-mails no invitation for this event (the caller sends its own).
+    send_invites: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     feed_vevent: Mapped[str] = mapped_column(Text, default="")
     render_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -136,7 +109,22 @@ class CaldavAccount(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class CaldavPush(Base):
+class OutboxColumns:
+    """What every outbox row has, read and written by the shared sweep.
+
+    ``status`` is ``pending``, ``in_progress`` (claimed until
+    ``next_attempt_at``, the lease), a final success (``done``,
+    ``delivered``), ``failed`` or, for invites, ``superseded``.
+    """
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CaldavPush(OutboxColumns, Base):
     """The outbox of one event towards its planner's CalDAV calendar.
 
     Written in the same transaction as the event change. ``generation`` rises
@@ -148,12 +136,40 @@ class CaldavPush(Base):
     __table_args__ = (Index("ix_caldav_pushes_status_next_attempt_at", "status",
                             "next_attempt_at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), unique=True)
     planner_id: Mapped[int] = mapped_column(ForeignKey("planners.id"))
-    status: Mapped[str] = mapped_column(String(20))
     generation: Mapped[int] = mapped_column(Integer, default=1)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     pushed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class InviteRow(OutboxColumns, Base):
+    """The outbox of iMIP e-mails: one row per attendee and revision of an event.
+
+    Written in the same transaction as the change that raised SEQUENCE. The
+    ICS and the template data are stored as they were at that revision, so
+    that every retry posts the same bytes under the same idempotency key (the
+    notifier refuses a key reused for a different request) and a CANCEL still
+    describes the revision it cancels when the event has changed since.
+    ``email_key`` (SHA-256 of the lower-cased address, 16 hex digits) ties the
+    rows of one attendee together to find the superseded ones.
+    """
+
+    __tablename__ = "invites"
+    __table_args__ = (
+        Index("ix_invites_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_invites_event_id_email_key_sequence", "event_id", "email_key", "sequence"),
+    )
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    method: Mapped[str] = mapped_column(String(10))
+    sequence: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    template: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ics: Mapped[str] = mapped_column(Text)
+    notification_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

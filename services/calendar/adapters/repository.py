@@ -14,6 +14,7 @@ from services.calendar.adapters.orm import (
     CaldavPush,
     EventRow,
     FeedToken,
+    InviteRow,
     Planner,
 )
 from services.calendar.domain.model import Attendee, Event, EventDetails, Person, Role, Status
@@ -51,7 +52,8 @@ class CalendarRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, row: Planner | EventRow | FeedToken | CaldavAccount | CaldavPush) -> None:
+    def add(self, row: Planner | EventRow | FeedToken | CaldavAccount | CaldavPush
+            | InviteRow) -> None:
         self.session.add(row)
         self.session.flush()
 
@@ -119,8 +121,3 @@ class CalendarRepository:
         return self.session.scalars(select(EventRow).where(
             EventRow.planner_id == planner_id, EventRow.end_at > now)).all()
 
-    def due_pushes(self, now: datetime, limit: int) -> Sequence[CaldavPush]:
-        return self.session.scalars(
-            select(CaldavPush).where(CaldavPush.status.in_(("pending", "in_progress")),
-                                     CaldavPush.next_attempt_at <= now)
-            .order_by(CaldavPush.next_attempt_at, CaldavPush.id).limit(limit)).all()

@@ -1,10 +1,12 @@
 """The calendar's worker: ``python -m services.calendar.entrypoints.worker``.
 
 One process per deployment (APScheduler 3.11 ``BlockingScheduler``, Paris time
-zone, coalescing, one instance of the job at a time) runs the CalDAV push sweep
-every few seconds. The due work lives in the ``caldav_pushes`` table and is
-claimed row by row, so a second worker by mistake would not push twice.
-SIGTERM lets the running sweep finish, then exits.
+zone, coalescing, one instance of each job at a time) runs two sweeps every few
+seconds, each in its own thread so that a slow CalDAV server does not hold up
+invitations: the CalDAV push (``caldav_pushes``) and the invitation e-mails
+posted to the notifier (``invites``). The due work lives in those tables and is
+claimed row by row, so a second worker by mistake would not deliver twice.
+SIGTERM lets the running sweeps finish, then exits.
 """
 
 from __future__ import annotations
@@ -21,34 +23,48 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from services.calendar.service_layer import push
+from services.calendar.service_layer import invites, push
+from services.calendar.service_layer.outbox import SweepReport
 from shared.web import database
 
 log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def sweep(app: Flask, now: datetime | None = None) -> push.SweepReport:
+def sweep(app: Flask, now: datetime | None = None) -> SweepReport:
     """One pass of the CalDAV push: every due row, pushed or rescheduled."""
     report = push.run_due(database(app), app.extensions["calendar_connect"],
                           now or datetime.now(UTC))
-    if report.pushed or report.failed:
+    if report.delivered or report.failed:
         log.info("CalDAV push: %d pushed, %d failed, %d skipped",
-                 report.pushed, report.failed, report.skipped)
+                 report.delivered, report.failed, report.skipped)
+    return report
+
+
+def sweep_invites(app: Flask, now: datetime | None = None) -> SweepReport:
+    """One pass of the invitation e-mails: every due row posted to the notifier or skipped."""
+    report = invites.run_due(database(app), app.extensions["calendar_invites"],
+                             now or datetime.now(UTC))
+    if report.delivered or report.failed:
+        log.info("invitations: %d handed to the notifier, %d failed, %d skipped",
+                 report.delivered, report.failed, report.skipped)
     return report
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
-    """The worker's scheduler, its job and its settings stated explicitly."""
+    """The worker's scheduler, its jobs and their settings stated explicitly."""
     interval = int(app.config["PUSH_INTERVAL_SECONDS"])
     scheduler = BlockingScheduler(
         timezone=PARIS,
-        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        executors={"default": ThreadPoolExecutor(max_workers=2)},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": max(interval * 6, 30)},
     )
     scheduler.add_job(sweep, "interval", args=(app,), seconds=interval, id="caldav-push",
                       name="Synchronisation CalDAV", next_run_time=datetime.now(PARIS),
+                      replace_existing=True)
+    scheduler.add_job(sweep_invites, "interval", args=(app,), seconds=interval, id="invites",
+                      name="Invitations par e-mail", next_run_time=datetime.now(PARIS),
                       replace_existing=True)
     return scheduler
 
@@ -65,7 +81,8 @@ def main() -> int:
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
-    log.info("calendar worker: CalDAV push every %ss", app.config["PUSH_INTERVAL_SECONDS"])
+    log.info("calendar worker: CalDAV push and invitations every %ss",
+             app.config["PUSH_INTERVAL_SECONDS"])
     with contextlib.suppress(KeyboardInterrupt):
         scheduler.start()
     database(app).dispose()

@@ -1,20 +1,22 @@
 """Use cases of events: create or update by UID, cancel, read.
 
-An event change and its CalDAV push (outbox row) are written in the same
-transaction; the worker delivers it. The feed VEVENT is rendered here, once per
-change, so that feeds only join stored text.
+An event change, its CalDAV push and, when SEQUENCE rises, its invitation
+e-mails (outbox rows) are written in the same transaction; the worker delivers
+them. The feed VEVENT is rendered here, once per change, so that feeds only
+join stored text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.calendar.adapters.orm import CaldavPush, EventRow
+from services.calendar.adapters.orm import CaldavPush, EventRow, InviteRow
 from services.calendar.adapters.repository import CalendarRepository, to_event, write_event
 from services.calendar.domain import ics, model
-from services.calendar.domain.model import Event, EventDetails
-from services.calendar.service_layer import push
+from services.calendar.domain.model import Event, EventDetails, Revision
+from services.calendar.service_layer import invites, push
 from services.calendar.service_layer.errors import NotFound
 
 
@@ -26,6 +28,8 @@ class EventView:
     created_at: datetime
     updated_at: datetime
     push: CaldavPush | None
+    send_invites: bool = True
+    invites: Sequence[InviteRow] = ()
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,8 @@ def render_feed_vevent(row: EventRow, event: Event) -> None:
 
 
 def _view(repo: CalendarRepository, row: EventRow) -> EventView:
-    return EventView(to_event(row), row.created_at, row.updated_at, repo.push_of(row.id))
+    return EventView(to_event(row), row.created_at, row.updated_at, repo.push_of(row.id),
+                     row.send_invites, invites.invites_of(repo.session, row.id))
 
 
 def _touch_feeds(repo: CalendarRepository, planner_ids: set[int | None], now: datetime) -> None:
@@ -53,13 +58,17 @@ def _touch_feeds(repo: CalendarRepository, planner_ids: set[int | None], now: da
             planner.feed_changed_at = now
 
 
-def _save(repo: CalendarRepository, row: EventRow, event: Event, now: datetime) -> None:
+def _save(repo: CalendarRepository, row: EventRow, before: Event | None,
+          revision: Revision, now: datetime) -> None:
+    event = revision.event
     _touch_feeds(repo, {row.planner_id, event.details.planner_id}, now)
     write_event(row, event)
     row.updated_at = now
     render_feed_vevent(row, event)
     repo.add(row)
     push.enqueue(repo, row, now)
+    if revision.meaningful:
+        invites.enqueue(repo, row, before, event, now)
 
 
 def _check_planner(repo: CalendarRepository, details: EventDetails) -> None:
@@ -68,11 +77,15 @@ def _check_planner(repo: CalendarRepository, details: EventDetails) -> None:
 
 
 def upsert_event(repo: CalendarRepository, uid: str, details: EventDetails,
-                 now: datetime) -> Upserted:
+                 now: datetime, send_invites: bool | None = None) -> Upserted:
     """Create the event ``uid`` or apply ``details`` to it.
 
     The UID never changes; SEQUENCE rises only when the change matters
-    (:func:`model.revise`). The same request twice changes nothing.
+    (:func:`model.revise`), and then the attendees' e-mails are queued. The
+    same request twice changes nothing.
+
+    :param send_invites: whether Relais e-mails the invitations of this event
+        from now on; None keeps the current choice (yes for a new event).
 
     :raises NotFound: for an unknown ``planner_id``.
     """
@@ -80,26 +93,30 @@ def upsert_event(repo: CalendarRepository, uid: str, details: EventDetails,
     row = repo.event(uid, lock=True)
     if row is None:
         revision = model.create(uid, details)
-        row = EventRow(created_at=now)
-        _save(repo, row, revision.event, now)
+        row = EventRow(created_at=now, send_invites=send_invites is not False)
+        _save(repo, row, None, revision, now)
         return Upserted(_view(repo, row), created=True, changed=True)
-    revision = model.revise(to_event(row), details)
+    if send_invites is not None:
+        row.send_invites = send_invites
+    before = to_event(row)
+    revision = model.revise(before, details)
     if revision.changed:
-        _save(repo, row, revision.event, now)
+        _save(repo, row, before, revision, now)
     return Upserted(_view(repo, row), created=False, changed=revision.changed)
 
 
 def cancel_event(repo: CalendarRepository, uid: str, now: datetime) -> EventView:
-    """Cancel ``uid``: STATUS cancelled, SEQUENCE raised, attendees kept.
+    """Cancel ``uid``: STATUS cancelled, SEQUENCE raised, attendees kept, CANCELs queued.
 
     :raises NotFound: for an unknown UID.
     """
     row = repo.event(uid, lock=True)
     if row is None:
         raise NotFound("événement introuvable", "uid")
-    revision = model.cancel(to_event(row))
+    before = to_event(row)
+    revision = model.cancel(before)
     if revision.changed:
-        _save(repo, row, revision.event, now)
+        _save(repo, row, before, revision, now)
     return _view(repo, row)
 
 

@@ -29,10 +29,18 @@ KINDS: dict[str, tuple[str, ...]] = {
     "pre_reprise_information": SMS_AND_EMAIL,  # salarié : visite de pré-reprise possible
     "mid_career_due": EMAIL_ONLY,  # employeur : visite de mi-carrière à prévoir
     "sms_opted_out_use_email": EMAIL_ONLY,  # le salarié refuse les SMS : écrire par e-mail
+    # Invitations d'agenda du service calendrier (ICS joint, METHOD:REQUEST ou CANCEL).
+    "event_invitation": EMAIL_ONLY,  # nouveau rendez-vous ou rendez-vous modifié
+    "event_cancelled": EMAIL_ONLY,  # rendez-vous annulé
 }
 
 _LINK = "https://relais.example.fr/r/7Kq2mXw9Ab"
 _PERSON = {"name": "Marie-Hélène", "employer_name": "Boulangerie Martin et Fils"}
+_EVENT = {"name": "Marie-Hélène Durand", "summary": "Rendez-vous de liaison",
+          "start": "mardi 15 avril 2025 à 10 h 00", "end": "mardi 15 avril 2025 à 10 h 30",
+          "location": "12 rue de la Paix, 75002 Paris",
+          "video_url": "https://visio.example.fr/rdv/7Kq2mXw9Ab",
+          "organizer_name": "Dr Claire Martin"}
 EXAMPLES: dict[str, dict[str, Any]] = {
     "liaison_information": {**_PERSON, "link": _LINK},
     "liaison_employer_duty": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand",
@@ -60,6 +68,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "mid_career_due": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand",
                        "deadline": "2026-09-30", "link": _LINK},
     "sms_opted_out_use_email": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand"},
+    # Dates already written in French by the calendar (Europe/Paris).
+    "event_invitation": {**_EVENT, "update": False},
+    "event_cancelled": {**_EVENT, "update": False},
 }
 
 

@@ -13,7 +13,7 @@ from flask import Flask
 
 from services.calendar.adapters.caldav_client import CaldavCalendar
 from services.calendar.entrypoints.worker import sweep
-from services.calendar.service_layer.push import MAX_ATTEMPTS
+from services.calendar.service_layer.outbox import MAX_ATTEMPTS
 from shared.web import database
 from tests.integration.calendar.conftest import Api, Clock, FakeCalendars, Radicale
 
@@ -66,7 +66,7 @@ def test_changes_are_pushed_by_the_sweep(calendar_app: Flask, api: Api, clock: C
     remote = fake_calendars.at(CALDAV_URL)
     assert remote.events == {}  # nothing leaves before the worker runs
     report = sweep(calendar_app, clock.moment)
-    assert report.pushed == 1
+    assert report.delivered == 1
     assert _state(api, "p1@relais") == {**_state(api, "p1@relais"), "status": "done",
                                         "attempts": 1, "last_error": None}
     stored = icalendar.Calendar.from_ical(remote.events["p1@relais"])
@@ -78,7 +78,7 @@ def test_changes_are_pushed_by_the_sweep(calendar_app: Flask, api: Api, clock: C
     sweep(calendar_app, clock.moment)
     assert "p1@relais" not in remote.events
     assert remote.calls == [("put", "p1@relais"), ("put", "p1@relais"), ("delete", "p1@relais")]
-    assert sweep(calendar_app, clock.moment).pushed == 0
+    assert sweep(calendar_app, clock.moment).delivered == 0
 
 
 def test_failures_are_retried_with_backoff_and_visible(calendar_app: Flask, api: Api,
@@ -99,7 +99,7 @@ def test_failures_are_retried_with_backoff_and_visible(calendar_app: Flask, api:
     assert _state(api, "p2@relais")["attempts"] == 2
     remote.down = False
     clock.advance(minutes=5)
-    assert sweep(calendar_app, clock.moment).pushed == 1
+    assert sweep(calendar_app, clock.moment).delivered == 1
     state = _state(api, "p2@relais")
     assert (state["status"], state["attempts"], state["last_error"]) == ("done", 3, None)
 
@@ -117,7 +117,7 @@ def test_gives_up_after_max_attempts_until_the_next_change(
     assert sweep(calendar_app, clock.moment).failed == 0
     fake_calendars.at(CALDAV_URL).down = False
     api.event("p3@relais", planner_id=anne, summary="Visite décalée")
-    assert sweep(calendar_app, clock.moment).pushed == 1
+    assert sweep(calendar_app, clock.moment).delivered == 1
 
 
 def test_a_change_during_a_push_is_pushed_again(calendar_app: Flask, api: Api, clock: Clock,
@@ -172,19 +172,19 @@ def test_push_create_update_delete_on_radicale(calendar_app: Flask, api: Api, cl
     _connect(api, anne, url)
     direct = CaldavCalendar(url, "anne", "x", timeout=5)
     api.event("r1@relais", planner_id=anne)
-    assert sweep(calendar_app, clock.moment).pushed == 1
+    assert sweep(calendar_app, clock.moment).delivered == 1
     stored = direct.get("r1@relais")
     assert stored is not None
     event = icalendar.Calendar.from_ical(stored).events[0]
     assert (event["UID"], event["SEQUENCE"]) == ("r1@relais", 0)
     api.event("r1@relais", planner_id=anne, start="2026-12-04T15:00:00+01:00",
               end="2026-12-04T16:00:00+01:00")
-    assert sweep(calendar_app, clock.moment).pushed == 1
+    assert sweep(calendar_app, clock.moment).delivered == 1
     stored = direct.get("r1@relais")
     assert stored is not None
     assert icalendar.Calendar.from_ical(stored).events[0]["SEQUENCE"] == 1  # not raised again
     api.delete("/api/v1/events/r1@relais")
-    assert sweep(calendar_app, clock.moment).pushed == 1
+    assert sweep(calendar_app, clock.moment).delivered == 1
     assert direct.get("r1@relais") is None
     assert _state(api, "r1@relais")["status"] == "done"
 
@@ -203,6 +203,6 @@ def test_server_down_then_back(calendar_app: Flask, api: Api, clock: Clock,
     assert state["last_error"]
     stoppable_radicale.start()
     clock.advance(minutes=1)
-    assert sweep(calendar_app, clock.moment).pushed == 1
+    assert sweep(calendar_app, clock.moment).delivered == 1
     assert _state(api, "r2@relais")["status"] == "done"
     assert CaldavCalendar(url, "anne", "x", timeout=5).get("r2@relais") is not None

@@ -1,4 +1,4 @@
-"""Backoff of the CalDAV push and the fake calendar's behaviour."""
+"""Backoff of the outboxes (CalDAV push, invitations) and the fake calendar's behaviour."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from services.calendar.adapters.calendar_push import CalendarUnavailable, FakeCalendar
-from services.calendar.service_layer.push import MAX_DELAY, backoff
+from services.calendar.service_layer.outbox import MAX_DELAY, backoff
 
 
 @pytest.mark.parametrize(("attempts", "expected"), [

@@ -1,4 +1,4 @@
-"""The worker's scheduler: one job, Paris time, coalescing, one instance, grace time."""
+"""The worker's scheduler: two jobs, Paris time, coalescing, one instance each, grace time."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ def test_scheduler_settings_are_explicit(tmp_path: Path) -> None:
                       "PUSH_INTERVAL_SECONDS": 5})
     scheduler = build_scheduler(app)
     assert str(scheduler.timezone) == "Europe/Paris"
-    [job] = scheduler.get_jobs()
-    assert job.id == "caldav-push"
-    defaults = scheduler._job_defaults  # applied to the job when the scheduler starts
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"caldav-push", "invites"}
+    defaults = scheduler._job_defaults  # applied to the jobs when the scheduler starts
     assert defaults["coalesce"] is True
     assert defaults["max_instances"] == 1
     assert defaults["misfire_grace_time"] == 30
-    assert job.trigger.interval.total_seconds() == 5
+    assert all(job.trigger.interval.total_seconds() == 5 for job in jobs.values())

@@ -62,15 +62,18 @@ def details_of(fields: dict[str, Any]) -> EventDetails:
 @rate_limited("CALENDAR_API_RATE_LIMIT")
 @require_service_token
 def put_event(uid: str) -> tuple[Response, int]:
-    details = details_of(load_body(EventInSchema()))
+    fields = load_body(EventInSchema())
+    details = details_of(fields)
     with repository() as repo:
-        done = events.upsert_event(repo, checked_uid(uid), details, now())
+        done = events.upsert_event(repo, checked_uid(uid), details, now(),
+                                   send_invites=fields["send_invites"])
         body = event_out.dump(event_json(done.view))
     return jsonify(body), 201 if done.created else 200
 
 
 @bp.get("/api/v1/events/<uid>")
-@documented("Lire un événement et l'état de sa synchronisation CalDAV", tags=TAGS,
+@documented("Lire un événement, l'état de sa synchronisation CalDAV et de ses invitations",
+            tags=TAGS,
             auth="service", responses={200: EventOutSchema, 404: "Événement introuvable"})
 @rate_limited("CALENDAR_API_RATE_LIMIT")
 @require_service_token

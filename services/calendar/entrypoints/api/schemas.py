@@ -91,6 +91,11 @@ class EventInSchema(Schema):
                                                    error="statut inconnu : {input}"))
     planner_id = fields.Integer(load_default=None, allow_none=True, strict=True,
                                 validate=validate.Range(min=1, max=2**31 - 1))
+    # False: no invitation e-mail from Relais (the caller sends its own); absent:
+    # unchanged (true for a new event).
+    send_invites = fields.Boolean(load_default=None, allow_none=True,
+                                  truthy={True}, falsy={False},
+                                  error_messages={"invalid": "booléen attendu (true ou false)"})
 
     @validates_schema
     def _coherent(self, data: dict[str, Any], **_: Any) -> None:
@@ -124,6 +129,20 @@ class CaldavStateSchema(Schema):
     pushed_at = fields.AwareDateTime(allow_none=True)
 
 
+class InviteStateSchema(Schema):
+    """One invitation e-mail (one attendee, one revision) and where it stands."""
+
+    email = fields.String()
+    method = fields.String()
+    sequence = fields.Integer()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = fields.AwareDateTime(allow_none=True)
+    delivered_at = fields.AwareDateTime(allow_none=True)
+    notification_id = fields.String(allow_none=True)
+
+
 class EventOutSchema(Schema):
     uid = fields.String()
     sequence = fields.Integer()
@@ -141,6 +160,8 @@ class EventOutSchema(Schema):
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
     caldav = fields.Nested(CaldavStateSchema, allow_none=True)
+    send_invites = fields.Boolean()
+    invites = fields.List(fields.Nested(InviteStateSchema))
     links = fields.Dict(keys=fields.String(), values=fields.String())
 
 

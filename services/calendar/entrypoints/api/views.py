@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import url_for
 
-from services.calendar.adapters.orm import CaldavAccount, Planner
+from services.calendar.adapters.orm import CaldavAccount, InviteRow, Planner
 from services.calendar.domain.model import PARIS
 from services.calendar.entrypoints.api.common import public_url
 from services.calendar.service_layer.events import EventView
@@ -18,8 +18,18 @@ def _local(view: EventView) -> Any:
     return ZoneInfo(view.event.details.timezone or PARIS)
 
 
+def invite_json(invite: InviteRow) -> dict[str, Any]:
+    """One invitation e-mail's delivery state (``next_attempt_at`` only while it waits)."""
+    return {
+        "email": invite.email, "method": invite.method, "sequence": invite.sequence,
+        "status": invite.status, "attempts": invite.attempts, "last_error": invite.last_error,
+        "next_attempt_at": invite.next_attempt_at if invite.status == "pending" else None,
+        "delivered_at": invite.delivered_at, "notification_id": invite.notification_id,
+    }
+
+
 def event_json(view: EventView) -> dict[str, Any]:
-    """The event with its push state and the URLs the notifier needs."""
+    """The event with its push and invitation states and the URLs the notifier needs."""
     event, details, zone = view.event, view.event.details, _local(view)
     push = view.push
     ics = url_for("events.event_ics", uid=event.uid)
@@ -39,6 +49,8 @@ def event_json(view: EventView) -> dict[str, Any]:
             "next_attempt_at": push.next_attempt_at if push.status == "pending" else None,
             "pushed_at": push.pushed_at,
         },
+        "send_invites": view.send_invites,
+        "invites": [invite_json(invite) for invite in view.invites],
         "links": {
             "self": url_for("events.get_event", uid=event.uid),
             "ics_request": f"{ics}?method=REQUEST",
