@@ -23,11 +23,14 @@ KINDS: dict[str, tuple[str, ...]] = {
     "liaison_cancelled": SMS_AND_EMAIL,
     "liaison_window_impossible": EMAIL_ONLY,  # plus le temps d'organiser le rendez-vous
     "liaison_refused_employer": EMAIL_ONLY,  # le salarié ne donne pas suite (neutre)
+    "liaison_slots": EMAIL_ONLY,  # employeur : dates proposées, lien pour confirmer
     "reprise_referral": EMAIL_ONLY,  # SPST : visite de reprise à organiser (R+8)
     "reprise_scheduled": SMS_AND_EMAIL,  # salarié : visite de reprise fixée
     "reprise_escalation": EMAIL_ONLY,  # SPST : échéance proche sans visite fixée
     "pre_reprise_information": SMS_AND_EMAIL,  # salarié : visite de pré-reprise possible
+    "pre_reprise_request": EMAIL_ONLY,  # SPST seul : le salarié demande la visite
     "mid_career_due": EMAIL_ONLY,  # employeur : visite de mi-carrière à prévoir
+    "mid_career_employee": SMS_AND_EMAIL,  # salarié (selon le SPST) : mi-carrière à prévoir
     "sms_opted_out_use_email": EMAIL_ONLY,  # le salarié refuse les SMS : écrire par e-mail
     # Invitations d'agenda du service calendrier (ICS joint, METHOD:REQUEST ou CANCEL).
     "event_invitation": EMAIL_ONLY,  # nouveau rendez-vous ou rendez-vous modifié
@@ -54,6 +57,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "liaison_window_impossible": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand",
                                   "return_date": "2026-03-16"},
     "liaison_refused_employer": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand"},
+    "liaison_slots": {"name": "Boulangerie Martin et Fils", "employee_name": "Marie-Hélène Durand",
+                      "slots": ["2025-04-15T09:00:00+02:00", "2025-04-18T09:00:00+02:00",
+                                "2025-04-22T09:00:00+02:00"],
+                      "earliest": "2025-04-15", "latest": "2025-04-22", "link": _LINK},
     "reprise_referral": {"name": "Service de planification",
                          "employee_name": "Marie-Hélène Durand",
                          "employer_name": "Boulangerie Martin et Fils",
@@ -65,6 +72,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                            "employer_name": "Boulangerie Martin et Fils",
                            "deadline": "2026-03-24", "link": _LINK},
     "pre_reprise_information": {**_PERSON, "link": _LINK},
+    "pre_reprise_request": {"name": "Service de planification",
+                            "employee_name": "Marie-Hélène Durand",
+                            "employer_name": "Boulangerie Martin et Fils", "link": _LINK},
+    "mid_career_employee": {**_PERSON, "deadline": "2026-12-31", "link": _LINK},
     "mid_career_due": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand",
                        "deadline": "2026-09-30", "link": _LINK},
     "sms_opted_out_use_email": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand"},

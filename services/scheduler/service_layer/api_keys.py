@@ -50,18 +50,29 @@ def development_secret(secret_key: str) -> str:
     return f"{KEY_MARK}dev_{mac.hexdigest()[:40]}"
 
 
+@dataclass(frozen=True)
+class KeyScope:
+    """Who a valid key speaks for: an SPST, or only one of its employers."""
+
+    spst_id: int
+    employer_id: int | None = None
+
+
 def issue(keys: KeyRepository, spst_id: int, label: str | None = None,
-          secret: str | None = None) -> IssuedKey:
+          secret: str | None = None, employer_id: int | None = None) -> IssuedKey:
     """Create a key for the SPST.
 
     :param secret: a given key (development); a fresh random one by default.
-    :raises Missing: when the SPST does not exist.
+    :param employer_id: an employer of the SPST: the key sees only its cases.
+    :raises Missing: when the SPST (or the employer) does not exist.
     """
     if keys.spst(spst_id) is None:
         raise Missing(f"SPST {spst_id}")
+    if employer_id is not None and not keys.has_employer(spst_id, employer_id):
+        raise Missing(f"employeur {employer_id}")
     secret = secret or new_secret()
     row = ApiKey(spst_id=spst_id, label=label, prefix=secret[:PREFIX_LENGTH],
-                 key_hash=digest(secret))
+                 key_hash=digest(secret), employer_id=employer_id)
     keys.add(row)
     return IssuedKey(row.id, spst_id, row.prefix, secret)
 
@@ -76,10 +87,16 @@ def revoke(keys: KeyRepository, prefix: str, now: datetime) -> int:
 
 def authenticate(keys: KeyRepository, secret: str, now: datetime) -> int | None:
     """The SPST of a valid, unrevoked key, or None; records the key's use."""
+    scope = authenticate_scope(keys, secret, now)
+    return None if scope is None else scope.spst_id
+
+
+def authenticate_scope(keys: KeyRepository, secret: str, now: datetime) -> KeyScope | None:
+    """The scope of a valid, unrevoked key, or None; records the key's use."""
     if not secret.startswith(KEY_MARK) or len(secret) > MAX_KEY_LENGTH:
         return None
     key = keys.key_with_hash(digest(secret))
     if key is None or key.revoked_at is not None:
         return None
     keys.touch(key, now, now - USE_RECORDED_EVERY)
-    return key.spst_id
+    return KeyScope(key.spst_id, key.employer_id)

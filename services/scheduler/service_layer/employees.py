@@ -8,13 +8,14 @@ is refused at once rather than discovered when the first reminder fails.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from services.scheduler.adapters.orm import Employee
 from services.scheduler.adapters.repository import CasesRepository, Page
 from services.scheduler.domain.cases import InvalidValue, Period, check_return_date
 from services.scheduler.service_layer.errors import Missing
+from shared.db import utcnow
 
 WHAT = "salarié"
 
@@ -71,8 +72,11 @@ def update_employee(cases: CasesRepository, employee_id: int,
 
 
 def record_return(cases: CasesRepository, employee_id: int,
-                  return_date: date | None) -> Employee:
+                  return_date: date | None, now: datetime | None = None) -> Employee:
     """Set (or, with None, clear) the first day worked after the latest chain.
+
+    When the rules require a reprise visit, its procedure opens in the same
+    transaction (the SPST is told through the outbox): ``reprise.refer``.
 
     :raises Missing: unknown employee.
     :raises CaseConflict: without arrêts, or when the date does not follow the
@@ -84,4 +88,7 @@ def record_return(cases: CasesRepository, employee_id: int,
         check_return_date(return_date, periods)
     employee.return_date = return_date
     cases.flush()
+    from services.scheduler.service_layer import reprise
+
+    reprise.refer(cases, employee.id, now=now or utcnow())
     return employee

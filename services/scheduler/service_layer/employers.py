@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from services.scheduler.adapters.orm import Employer
 from services.scheduler.adapters.repository import CasesRepository, Page
 from services.scheduler.domain.cases import CaseConflict
-from services.scheduler.service_layer.errors import Missing
+from services.scheduler.service_layer.errors import Forbidden, Missing
 
 WHAT = "employeur"
 
@@ -36,6 +36,8 @@ def create_employer(cases: CasesRepository, fields: Mapping[str, Any]) -> Employ
 
     :raises CaseConflict: when the SPST already has that SIRET.
     """
+    if cases.employer_scoped:
+        raise Forbidden("une clé limitée à un employeur ne peut pas en créer d'autres")
     if cases.employer_with_siret(fields["siret"]) is not None:
         raise _siret_taken(fields["siret"])
     employer = Employer(**fields)

@@ -104,7 +104,7 @@ class EmployeeSchema(StrictSchema):
     phone = _phone()
     email = _email()
     birth_date = Day(allow_none=True, metadata={"description": "pour la visite de mi-carrière"})
-    return_date = fields.Date(dump_only=True, metadata={
+    return_date = fields.Date(dump_only=True, allow_none=True, metadata={
         "description": "premier jour travaillé après les derniers arrêts ; "
                        "voir POST /employees/{id}/return"})
     created_at = fields.AwareDateTime(dump_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, url_for
 
+from services.scheduler.entrypoints import runtime
 from services.scheduler.entrypoints.api.cases_schemas import (
     EmployeeChangeSchema,
     EmployeeListQuerySchema,
@@ -82,5 +83,5 @@ def update_employee(employee_id: int) -> Response:
 def record_return(employee_id: int) -> Response:
     return_date = load_body(ReturnSchema())["return_date"]
     with tenant_cases() as cases:
-        employee = employees.record_return(cases, employee_id, return_date)
+        employee = employees.record_return(cases, employee_id, return_date, now=runtime.now())
         return jsonify(employee_schema.dump(employee))

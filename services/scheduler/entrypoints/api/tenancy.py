@@ -18,7 +18,7 @@ from services.scheduler.adapters.repository import CasesRepository, KeyRepositor
 from services.scheduler.domain.cases import CaseConflict, InvalidValue
 from services.scheduler.domain.rules import InvalidSituation
 from services.scheduler.service_layer import api_keys
-from services.scheduler.service_layer.errors import Missing
+from services.scheduler.service_layer.errors import Forbidden, Missing
 from shared.auth import bearer_token
 from shared.db import utcnow
 from shared.errors import ApiError, NotFound
@@ -35,10 +35,17 @@ def authenticate() -> None:
         raise ApiError(401, "unauthorized",
                        "clé d'API manquante : en-tête « Authorization: Bearer <clé> » attendu")
     with database().session() as session:
-        spst_id = api_keys.authenticate(KeyRepository(session), secret, utcnow())
-    if spst_id is None:
+        scope = api_keys.authenticate_scope(KeyRepository(session), secret, utcnow())
+    if scope is None:
         raise ApiError(401, "unauthorized", "clé d'API invalide ou révoquée")
-    g.spst_id = spst_id
+    g.spst_id, g.employer_id = scope.spst_id, scope.employer_id
+
+
+def require_spst_key() -> None:
+    """:raises ApiError: 403 for an employer-scoped key (SPST-wide actions only)."""
+    if g.get("employer_id") is not None:
+        raise ApiError(403, "forbidden", "action réservée au SPST : cette clé est limitée à "
+                                         "un employeur")
 
 
 def challenge(response: Response) -> Response:
@@ -53,7 +60,9 @@ def tenant_cases() -> Iterator[CasesRepository]:
     """One unit of work on the request's SPST; domain refusals become 4xx answers."""
     try:
         with database().session() as session:
-            yield CasesRepository(session, g.spst_id)
+            yield CasesRepository(session, g.spst_id, g.get("employer_id"))
+    except Forbidden as exc:
+        raise ApiError(403, "forbidden", str(exc), exc.field) from exc
     except Missing as exc:
         raise NotFound(exc.what) from exc
     except CaseConflict as exc:

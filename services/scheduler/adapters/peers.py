@@ -1,0 +1,90 @@
+"""The notifier and the calendar as the scheduler's worker sees them.
+
+:class:`Peers` is the narrow interface the relay and the sweeps use;
+:class:`HttpPeers` is the real one (``shared.client.ServiceClient``, service
+token), tests give another implementation over the peers' Flask test clients.
+Every failure is a :class:`PeerError`; ``permanent`` says retrying cannot help.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.scheduler.domain.workflows.slots import Interval
+from shared.client import ServiceClient, ServiceError
+
+#: Answers that will not change on a retry: the request itself is refused.
+PERMANENT_STATUSES = frozenset({400, 403, 409, 413, 415, 422})
+
+
+class PeerError(RuntimeError):
+    """A call to the notifier or the calendar failed."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def permanent(self) -> bool:
+        return self.status in PERMANENT_STATUSES
+
+
+class Peers(Protocol):
+    """What the scheduler asks of its peers."""
+
+    def notify(self, payload: dict[str, Any]) -> None: ...
+
+    def put_event(self, uid: str, body: dict[str, Any]) -> None: ...
+
+    def cancel_event(self, uid: str) -> None: ...
+
+    def invite_link(self, uid: str) -> str: ...
+
+    def busy(self, planner_id: int, start: datetime, end: datetime) -> list[Interval]: ...
+
+
+def parse_busy(answer: Any) -> list[Interval]:
+    """The calendar's ``{"periods": [{"start", "end"}]}`` as intervals."""
+    periods = answer.get("periods", []) if isinstance(answer, dict) else []
+    return [Interval(datetime.fromisoformat(p["start"]), datetime.fromisoformat(p["end"]))
+            for p in periods]
+
+
+class HttpPeers:
+    """The peers over HTTP, with the service token; few retries (the relay has its own)."""
+
+    def __init__(self, notifier_url: str, calendar_url: str, token: str,
+                 timeout: tuple[float, float] = (2.0, 10.0)) -> None:
+        self.notifier = ServiceClient(notifier_url, token, timeout=timeout, retries=1)
+        self.calendar = ServiceClient(calendar_url, token, timeout=timeout, retries=1)
+
+    @staticmethod
+    def _call(client: ServiceClient, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            return client.request(method, path, **kwargs)
+        except ServiceError as exc:
+            raise PeerError(str(exc), exc.status) from exc
+
+    def notify(self, payload: dict[str, Any]) -> None:
+        self._call(self.notifier, "POST", "/api/v1/notifications", json=payload)
+
+    def put_event(self, uid: str, body: dict[str, Any]) -> None:
+        self._call(self.calendar, "PUT", f"/api/v1/events/{uid}", json=body)
+
+    def cancel_event(self, uid: str) -> None:
+        try:
+            self._call(self.calendar, "DELETE", f"/api/v1/events/{uid}")
+        except PeerError as exc:
+            if exc.status != 404:  # never created: nothing to cancel
+                raise
+
+    def invite_link(self, uid: str) -> str:
+        answer = self._call(self.calendar, "POST", f"/api/v1/events/{uid}/links",
+                            headers={"Idempotency-Key": f"link-{uid}"})
+        return str(answer["url"])
+
+    def busy(self, planner_id: int, start: datetime, end: datetime) -> list[Interval]:
+        answer = self._call(self.calendar, "GET", f"/api/v1/planners/{planner_id}/busy",
+                            params={"from": start.isoformat(), "to": end.isoformat()})
+        return parse_busy(answer)

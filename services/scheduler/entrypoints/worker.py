@@ -1,0 +1,142 @@
+"""The scheduler's worker: ``python -m services.scheduler.entrypoints.worker``.
+
+One process per deployment (APScheduler 3.11 ``BlockingScheduler``, Paris
+time zone, coalescing, one instance of each job at a time, an explicit
+``misfire_grace_time``). Three jobs, all idempotent, all working on rows kept
+in the database and claimed so that a second worker by mistake would not do
+the same work twice:
+
+- the outbox relay, every ``RELAIS_SCHEDULER_RELAY_INTERVAL`` seconds (1);
+- the due-actions sweep (reminders, escalations, follow-ups), every minute;
+- the daily sweep (liaison eligibility on day 31, pré-reprise information,
+  mid-career windows, appointments held), every hour.
+
+``flask --app services.scheduler.app sweep`` runs each of them once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+import click
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from services.scheduler.entrypoints import runtime
+from services.scheduler.service_layer import sweeps
+from services.scheduler.service_layer.relay import OutboxRelay
+from shared.web import database
+
+log = logging.getLogger(__name__)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@contextlib.contextmanager
+def _timed(name: str) -> Iterator[Callable[[int], None]]:
+    """Time the sweep with the shared Prometheus metrics; yields a counter of items."""
+    from shared.metrics import sweep_timer
+
+    with sweep_timer(name) as sweep:
+        def count(items: int) -> None:
+            sweep.items += items
+
+        yield count
+
+
+def relay(app: Flask, now: datetime | None = None) -> int:
+    """Deliver the due outbox rows; how many were delivered."""
+    with _timed("scheduler_outbox") as count:
+        report = OutboxRelay(database(app), runtime.peers(app)).run_until_idle(
+            now or runtime.now(app))
+        count(report.delivered + report.failed)
+    if report.delivered or report.failed or report.retried:
+        log.info("outbox: %d delivered, %d to retry, %d failed", report.delivered,
+                 report.retried, report.failed)
+    return report.delivered
+
+
+def due_actions(app: Flask, now: datetime | None = None) -> dict[str, int]:
+    """Apply the due actions once."""
+    with _timed("scheduler_due_actions") as count:
+        report = sweeps.run_due_actions(database(app), now or runtime.now(app),
+                                        runtime.peers(app))
+        count(sum(report.counts.values()))
+    if report.counts:
+        log.info("due actions: %s", report.counts)
+    return report.counts
+
+
+def daily(app: Flask, now: datetime | None = None) -> dict[str, int]:
+    """Look for new work (idempotent)."""
+    with _timed("scheduler_daily") as count:
+        report = sweeps.run_daily(database(app), now or runtime.now(app))
+        count(sum(report.counts.values()))
+    if report.counts:
+        log.info("daily sweep: %s", report.counts)
+    return report.counts
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """The worker's scheduler, its jobs and their settings stated explicitly."""
+    interval = float(app.config["RELAY_INTERVAL_SECONDS"])
+    scheduler = BlockingScheduler(
+        timezone=PARIS,
+        executors={"default": ThreadPoolExecutor(max_workers=3)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+    )
+    start = datetime.now(PARIS)
+    scheduler.add_job(relay, "interval", args=(app,), seconds=interval, id="outbox-relay",
+                      name="Outbox vers le notifier et le calendrier", next_run_time=start,
+                      misfire_grace_time=max(int(interval * 10), 10), replace_existing=True)
+    scheduler.add_job(due_actions, "interval", args=(app,), minutes=1, id="due-actions",
+                      name="Actions échues", next_run_time=start, misfire_grace_time=60,
+                      replace_existing=True)
+    scheduler.add_job(daily, "interval", args=(app,), hours=1, id="daily-sweep",
+                      name="Balayage quotidien", next_run_time=start, misfire_grace_time=1800,
+                      replace_existing=True)
+    return scheduler
+
+
+@click.command("sweep")
+@with_appcontext
+def sweep_command() -> None:
+    """Run the daily sweep, the due actions and the outbox relay once."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    click.echo(f"balayage quotidien : {daily(app, now)}")
+    click.echo(f"actions échues : {due_actions(app, now)}")
+    click.echo(f"outbox : {relay(app, now)} message(s) remis")
+
+
+def main() -> int:
+    from services.scheduler.app import create_app
+
+    app = create_app()
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler = build_scheduler(app)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: stopping after the current jobs", signum)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("scheduler worker: relay every %ss, due actions every minute, daily sweep hourly",
+             app.config["RELAY_INTERVAL_SECONDS"])
+    with contextlib.suppress(KeyboardInterrupt):
+        scheduler.start()
+    database(app).dispose()
+    log.info("scheduler worker stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""The outbox relay against the real notifier and calendar apps, and against a down peer."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from services.scheduler.adapters.orm import DueAction, Procedure
+from services.scheduler.adapters.peers import PeerError, parse_busy
+from services.scheduler.domain.workflows.slots import Interval
+from services.scheduler.service_layer import sweeps
+from services.scheduler.service_layer.relay import OutboxRelay
+from shared.web import database
+from tests.conftest import DatabaseFactory, make_app_fixture
+from tests.integration.scheduler.conftest import Tenant
+from tests.integration.scheduler.workflows.conftest import (
+    Clock,
+    FakePeers,
+    make_case,
+    outbox,
+)
+
+TOKEN = {"Authorization": "Bearer dev-service-token"}
+
+
+class ClientPeers:
+    """The peers over the real apps' Flask test clients."""
+
+    def __init__(self, notifier: FlaskClient, calendar: FlaskClient) -> None:
+        self.notifier, self.calendar = notifier, calendar
+
+    @staticmethod
+    def _ok(answer: Any) -> Any:
+        if answer.status_code >= 400:
+            raise PeerError(f"{answer.status_code}: {answer.get_data(as_text=True)[:200]}",
+                            answer.status_code)
+        return answer.json
+
+    def notify(self, payload: dict[str, Any]) -> None:
+        self._ok(self.notifier.post("/api/v1/notifications", headers=TOKEN, json=payload))
+
+    def put_event(self, uid: str, body: dict[str, Any]) -> None:
+        self._ok(self.calendar.put(f"/api/v1/events/{uid}", headers=TOKEN, json=body))
+
+    def cancel_event(self, uid: str) -> None:
+        self._ok(self.calendar.delete(f"/api/v1/events/{uid}", headers=TOKEN))
+
+    def invite_link(self, uid: str) -> str:
+        return str(self._ok(self.calendar.post(f"/api/v1/events/{uid}/links",
+                                               headers=TOKEN))["url"])
+
+    def busy(self, planner_id: int, start: datetime, end: datetime) -> list[Interval]:
+        return parse_busy(self._ok(self.calendar.get(
+            f"/api/v1/planners/{planner_id}/busy", headers=TOKEN,
+            query_string={"from": start.isoformat(), "to": end.isoformat()})))
+
+
+@pytest.fixture
+def notifier_app(request: pytest.FixtureRequest, database_factory: DatabaseFactory,
+                 db_backend: str) -> Iterator[Flask]:
+    from services.notifier.adapters.orm import metadata
+    from services.notifier.app import MIGRATIONS, create_app
+
+    yield from make_app_fixture(request, database_factory, "notifier", create_app, MIGRATIONS,
+                                metadata, db_backend)
+
+
+@pytest.fixture
+def calendar_app(request: pytest.FixtureRequest, database_factory: DatabaseFactory,
+                 db_backend: str) -> Iterator[Flask]:
+    from services.calendar.adapters.orm import metadata
+    from services.calendar.app import MIGRATIONS, create_app
+
+    yield from make_app_fixture(request, database_factory, "calendar", create_app, MIGRATIONS,
+                                metadata, db_backend,
+                                extra={"PUBLIC_BASE_URL": "https://agenda.example.fr"})
+
+
+def _confirmed(spst: Tenant) -> int:
+    case = make_case(spst)
+    procedure_id = spst.post(f"/api/v1/employees/{case.employee_id}/liaison", {}).json["id"]
+    spst.post(f"/api/v1/procedures/{procedure_id}/answer", {"accept": True})
+    answer = spst.post(f"/api/v1/procedures/{procedure_id}/confirm",
+                       {"starts_at": "2025-04-16T10:00:00+02:00"})
+    assert answer.status_code == 200, answer.json
+    return int(procedure_id)
+
+
+def test_the_relay_delivers_to_the_real_notifier_and_calendar(
+        wf_app: Flask, spst: Tenant, notifier_app: Flask, calendar_app: Flask,
+        clock: Clock) -> None:
+    procedure_id = _confirmed(spst)
+    peers = ClientPeers(notifier_app.test_client(), calendar_app.test_client())
+    relay = OutboxRelay(database(wf_app), peers)
+    report = relay.run_until_idle(clock())
+    assert report.failed == 0 and report.retried == 0
+    rows = outbox(wf_app)
+    assert rows and all(row.status == "delivered" for row in rows)
+    event = calendar_app.test_client().get(f"/api/v1/events/relais-liaison-{procedure_id}",
+                                           headers=TOKEN)
+    assert event.status_code == 200 and event.json["status"] == "confirmed"
+    sms = next(r for r in rows if r.purpose == "confirmed")
+    sent = notifier_app.test_client().get(
+        "/api/v1/notifications/" + _notification_id(notifier_app, sms.idempotency_key),
+        headers=TOKEN)
+    assert sent.status_code == 200 and sent.json["template"] == "liaison_confirmed"
+    assert relay.run_until_idle(clock()).delivered == 0  # nothing twice
+
+
+def _notification_id(app: Flask, key: str) -> str:
+    from sqlalchemy import select
+
+    from services.notifier.adapters.orm import Notification
+
+    with database(app).session() as session:
+        found = session.scalars(select(Notification.id).where(
+            Notification.idempotency_key == key)).first()
+    assert found is not None
+    return str(found)
+
+
+def test_a_down_peer_loses_nothing(wf_app: Flask, spst: Tenant, peers: FakePeers,
+                                   clock: Clock) -> None:
+    _confirmed(spst)
+    relay = OutboxRelay(database(wf_app), peers)
+    peers.down = True
+    report = relay.run_once(clock())
+    # The SMS with the invite link waits behind its event's creation.
+    assert report.delivered == 0 and report.retried == len(outbox(wf_app)) - 1
+    assert all(row.status == "pending" for row in outbox(wf_app))
+    assert sum(1 for row in outbox(wf_app) if row.last_error) == report.retried
+    peers.down = False
+    assert relay.run_once(clock()).delivered == 0  # backing off
+    later = clock.advance(minutes=5)
+    relay.run_until_idle(later)
+    assert all(row.status == "delivered" for row in outbox(wf_app))
+    operations = [name for name, _ in peers.calls]
+    assert operations.index("put_event") < len(operations)
+    keys = [payload["idempotency_key"] for name, payload in peers.calls if name == "notify"]
+    assert len(keys) == len(set(keys))
+
+
+def test_a_refused_message_fails_at_once(wf_app: Flask, spst: Tenant, clock: Clock) -> None:
+    class Refusing(FakePeers):
+        def notify(self, payload: dict[str, Any]) -> None:
+            raise PeerError("422 modèle inconnu", 422)
+
+    _confirmed(spst)
+    OutboxRelay(database(wf_app), Refusing()).run_until_idle(clock())
+    notify_rows = outbox(wf_app, operation="notify")
+    assert notify_rows and all(row.status == "failed" for row in notify_rows)
+
+
+def test_two_concurrent_sweeps_claim_disjoint_work(wf_app: Flask, spst: Tenant,
+                                                   clock: Clock, db_backend: str) -> None:
+    if db_backend != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    case = make_case(spst)
+    procedure_id = spst.post(f"/api/v1/employees/{case.employee_id}/liaison", {}).json["id"]
+    spst.post(f"/api/v1/procedures/{procedure_id}/answer", {"accept": True})
+    spst.post(f"/api/v1/procedures/{procedure_id}/confirm",
+              {"starts_at": "2025-04-16T10:00:00+02:00"})
+    db = database(wf_app)
+    with db.session() as session:
+        procedure = session.get(Procedure, procedure_id)
+        assert procedure is not None
+        for hour in range(40):
+            session.add(DueAction(spst_id=spst.spst_id, procedure_id=procedure_id,
+                                  kind="liaison_reminder", status="pending",
+                                  due_at=clock() - timedelta(hours=hour + 1)))
+    counts: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def sweep() -> None:
+        barrier.wait()
+        report = sweeps.run_due_actions(db, clock(), None, limit=100)
+        counts.append(report.counts.get("liaison_reminder", 0))
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == 40
+    assert len(outbox(wf_app, purpose="reminder")) == 1  # same key: one SMS
+
+
+def test_the_worker_jobs_are_configured(wf_app: Flask) -> None:
+    from services.scheduler.entrypoints.worker import build_scheduler
+
+    scheduler = build_scheduler(wf_app)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"outbox-relay", "due-actions", "daily-sweep"}
+    assert all(job.misfire_grace_time for job in jobs.values())
+    assert str(scheduler.timezone) == "Europe/Paris"
+    assert datetime.now(UTC)
