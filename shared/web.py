@@ -2,8 +2,9 @@
 
 :func:`create_service_app` does, in order: defaults, environment, the caller's
 test configuration, checks, logging, the database, error handlers, rate
-limiting, security headers, and the health and API-documentation routes. The
-service then registers its own blueprints. Nothing happens at import.
+limiting, security headers, request metrics, and the ``/metrics``, health and
+API-documentation routes. The service then registers its own blueprints.
+Nothing happens at import.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from shared.config import base_settings, check_settings
 from shared.db import Database
 from shared.errors import ApiError, register_error_handlers
 from shared.logging import configure_logging
+from shared.metrics import install_metrics
 from shared.openapi import build_spec
 from shared.ratelimit import install_limiter
 
-system = Blueprint("system", __name__, template_folder="templates")
+system = Blueprint("system", __name__, template_folder="templates", static_folder="static",
+                   static_url_path="/static/system")
 
 
 def create_service_app(
@@ -51,6 +54,7 @@ def create_service_app(
     app.extensions["relais_db"] = Database(app.config["DATABASE_URL"])
     register_error_handlers(app)
     app.after_request(_security_headers)
+    install_metrics(app)
     app.register_blueprint(system)
     return app
 
@@ -84,16 +88,27 @@ def json_body() -> dict[str, Any]:
     return payload
 
 
+#: The policy of every HTML page: nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'"
+)
+
+
 def _security_headers(response: Response) -> Response:
+    """Headers on every response; a view may set its own value first.
+
+    Links carry tokens, hence no referrer. HTML pages get the Content-Security-
+    Policy and are never cached; HSTS only over HTTPS (directly, or behind a
+    TLS proxy trusted through ``RELAIS_TRUSTED_PROXIES``).
+    """
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    )
+    if response.mimetype == "text/html":
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Cache-Control", "no-store")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response

@@ -17,11 +17,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the notifier: notifications API, Twilio webhooks, development inbox."""
-    from services.notifier.entrypoints import api, dev_outbox, webhooks
+    from services.notifier.entrypoints import api, dev_outbox, metrics, webhooks
 
     app = create_service_app("notifier", __name__, notifier_settings(), test_config)
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(dev_outbox.bp)
+    metrics.register(app)
     register_common_commands(app, MIGRATIONS)
     return finish_app(app)
