@@ -49,6 +49,7 @@ def install_limiter(app: Flask) -> Limiter:
     limiter = Limiter(
         key_func=client_key, app=app, headers_enabled=True,
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        key_prefix=str(app.config.get("RATELIMIT_KEY_PREFIX", "relais")),
     )
     for endpoint, view in list(app.view_functions.items()):
         setting = getattr(view, "_rate_limit_setting", None)
