@@ -297,6 +297,19 @@ class Progress:
         with self.engine.connect() as connection:
             return {str(status): int(count) for status, count in connection.execute(query)}
 
+    def backend_cpu(self) -> dict[int, float]:
+        """CPU seconds so far of each PostgreSQL backend serving this database
+        (this reader's own excluded); empty on SQLite."""
+        if self.engine.dialect.name != "postgresql":
+            return {}
+        from sqlalchemy import text
+
+        with self.engine.connect() as connection:
+            pids = connection.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")).scalars().all()
+        return {int(pid): _cpu_seconds(int(pid)) for pid in pids}
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -553,7 +566,7 @@ def _run_phases(result: dict[str, Any], url: str, tmp: Path, quick: bool, count:
             raise RuntimeError(f"{len(failures)} POSTs failed; first: {failures[0]}")
         result["post_only_per_s"] = round(count / (ended - began), 1)
         since = 0
-        cpu = _Cpu(server, worker, sink)
+        cpu = _Cpu(server, worker, sink, progress)
         worker.start()
         last, providers = _wait_sent(progress, "+33610", count, timeout, worker)
         log = _sink_log(sink_url, since)
@@ -569,7 +582,7 @@ def _run_phases(result: dict[str, Any], url: str, tmp: Path, quick: bool, count:
         # Phase 2: end to end, the worker running.
         second = numbers("+33620", count)
         time.sleep(1.5)  # the worker is idle, polling
-        cpu = _Cpu(server, worker, sink)
+        cpu = _Cpu(server, worker, sink, progress)
         began, ended, failures = post_all(server.port, token, second, f"{run_id}-e")
         if failures:
             raise RuntimeError(f"{len(failures)} POSTs failed; first: {failures[0]}")
@@ -585,6 +598,11 @@ def _run_phases(result: dict[str, Any], url: str, tmp: Path, quick: bool, count:
             sink_last_accept_after_s=round(max(t for t, _ in log2) - began, 2),
             end_to_end_cpu_s=cpu.delta(),
         )
+        # The machine-independent figure: CPU milliseconds per SMS, by process.
+        used = {k: v for k, v in result["end_to_end_cpu_s"].items() if k != "other"}
+        result["end_to_end_cpu_ms_per_sms"] = {
+            **{k: round(v * 1000 / count, 2) for k, v in used.items()},
+            "total": round(sum(used.values()) * 1000 / count, 2)}
 
         # Phase 3: the sink with a plain client, as long as phase 2 took.
         plain = plain_client(sink_url, concurrency, max(3.0, total_s))
@@ -621,18 +639,27 @@ def _run_phases(result: dict[str, Any], url: str, tmp: Path, quick: bool, count:
 
 
 class _Cpu:
-    """CPU seconds used by the server, the worker and the sink since creation."""
+    """CPU seconds used by the server, the worker, the sink and PostgreSQL since creation."""
 
-    def __init__(self, server: GunicornServer, worker: Process, sink: Process) -> None:
+    def __init__(self, server: GunicornServer, worker: Process, sink: Process,
+                 progress: Progress) -> None:
         self.parts = {"gunicorn": server.cpu_seconds, "worker": worker.cpu_seconds,
                       "sink": sink.cpu_seconds}
         self.before = {name: read() for name, read in self.parts.items()}
+        self.progress = progress
+        self.backends = progress.backend_cpu()
         self.client = time.process_time()
         self.machine = machine.busy_cpu_seconds()
 
     def delta(self) -> dict[str, float]:
-        """Per part; ``other``: the rest of the machine (PostgreSQL, kernel, other work)."""
+        """Per part. ``postgres``: the backends serving the benchmark's database
+        (those alive at the end; a backend started during the phase counts
+        from zero). ``other``: the rest of the machine (PostgreSQL's own
+        background processes, kernel, other work)."""
         used = {name: round(read() - self.before[name], 2) for name, read in self.parts.items()}
+        used["postgres"] = round(sum(
+            seconds - self.backends.get(pid, 0.0)
+            for pid, seconds in self.progress.backend_cpu().items()), 2)
         used["bench_client"] = round(time.process_time() - self.client, 2)
         total = machine.busy_cpu_seconds() - self.machine
         used["other"] = round(max(0.0, total - sum(used.values())), 2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 MAX_ATTACHMENT_CHARS = 200_000
 
@@ -83,3 +83,37 @@ class NotificationSchema(Schema):
     updated_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
     history = fields.List(fields.Nested(EventSchema))
+
+
+# -- Twilio's webhooks (documentation of the signed form posts) --------------------
+
+
+class TwilioFormSchema(Schema):
+    """Fields every Twilio webhook form carries; Twilio adds many more, all accepted."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    MessageSid = fields.String(required=True, metadata={
+        "description": "identifiant Twilio du message : 2 lettres et 32 chiffres hexadécimaux"})
+
+
+class TwilioStatusFormSchema(TwilioFormSchema):
+    """``POST /webhooks/twilio/status``: a delivery status callback."""
+
+    MessageStatus = fields.String(required=True, metadata={
+        "description": "queued, sent, delivered, undelivered, failed…"})
+    ErrorCode = fields.String(metadata={"description": "code d'erreur Twilio (chiffres)"})
+
+
+class TwilioInboundFormSchema(TwilioFormSchema):
+    """``POST /webhooks/twilio/inbound``: an SMS sent by an employee."""
+
+    From = fields.String(required=True, metadata={"description": "numéro de l'expéditeur"})
+    Body = fields.String(metadata={"description": "texte du SMS : OUI, NON, STOP, START…"})
+
+
+class WebhookAnswerSchema(Schema):
+    """What a status callback did: ``recorded``, or ``ignored`` for an unknown message."""
+
+    status = fields.String(required=True, metadata={"enum": ["recorded", "ignored"]})

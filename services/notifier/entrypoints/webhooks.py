@@ -29,6 +29,11 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from services.notifier.domain.replies import Intent, is_carrier_opt_in, parse_reply
+from services.notifier.entrypoints.schemas import (
+    TwilioInboundFormSchema,
+    TwilioStatusFormSchema,
+    WebhookAnswerSchema,
+)
 from services.notifier.service_layer import provider_events
 from shared.errors import ApiError
 from shared.logging import mask
@@ -47,6 +52,7 @@ HELP_TEXT = (
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 _STATUS = re.compile(r"^[a-z_]{1,32}$")
 _ERROR_CODE = re.compile(r"^\d{1,10}$")
+FORM = "application/x-www-form-urlencoded"
 
 
 def _now() -> datetime:
@@ -125,7 +131,8 @@ def _unavailable(exc: Exception) -> ApiError:
 @bp.post("/webhooks/twilio/status")
 @documented(
     "Statut de remise d'un SMS (rappel signé de Twilio)", tags=("webhooks",),
-    responses={200: "Pris en compte (ou identifiant inconnu, ignoré)",
+    request=TwilioStatusFormSchema, request_content_type=FORM,
+    responses={200: WebhookAnswerSchema,
                400: "Formulaire incomplet", 403: "Signature absente ou invalide",
                503: "Base indisponible : Twilio réessaiera"},
 )
@@ -161,7 +168,7 @@ def twilio_status() -> tuple[Response, int]:
 @bp.post("/webhooks/twilio/inbound")
 @documented(
     "SMS reçu (webhook signé de Twilio) : réponse OUI/NON, STOP, START", tags=("webhooks",),
-    content_type="text/xml",
+    content_type="text/xml", request=TwilioInboundFormSchema, request_content_type=FORM,
     responses={200: "TwiML", 400: "Formulaire incomplet", 403: "Signature absente ou invalide",
                503: "Base indisponible : Twilio réessaiera"},
 )

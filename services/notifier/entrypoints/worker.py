@@ -36,6 +36,7 @@ from services.notifier.settings import load_settings
 from shared.config import check_settings
 from shared.db import Database
 from shared.logging import configure_logging
+from shared.metrics import timed_job
 
 log = logging.getLogger("services.notifier.worker")
 OUTBOX_INTERVAL = 2.0
@@ -62,11 +63,12 @@ def main() -> int:
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": MISFIRE_GRACE},
     )
-    scheduler.add_job(dispatcher.run_until_idle, "interval", id="dispatch",
-                      seconds=float(config["DISPATCH_INTERVAL"]), kwargs={"stop": stop},
+    scheduler.add_job(timed_job("dispatch", dispatcher.run_until_idle), "interval",
+                      id="dispatch", seconds=float(config["DISPATCH_INTERVAL"]),
+                      kwargs={"stop": stop},
                       next_run_time=datetime.now(PARIS))  # at once, not one interval later
-    scheduler.add_job(relay.run_until_idle, "interval", id="outbox", seconds=OUTBOX_INTERVAL,
-                      kwargs={"stop": stop})
+    scheduler.add_job(timed_job("outbox", relay.run_until_idle), "interval", id="outbox",
+                      seconds=OUTBOX_INTERVAL, kwargs={"stop": stop})
 
     def _shutdown(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %s reçu : arrêt après les envois en cours", signal.Signals(signum).name)

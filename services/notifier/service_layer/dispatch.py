@@ -45,11 +45,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from services.notifier.adapters.gateways import DeliveryError, EmailGateway, SmsGateway
-from services.notifier.adapters.orm import Notification, NotificationEvent
+from services.notifier.adapters.orm import Notification, NotificationEvent, SmsOptOut
 from services.notifier.domain.backoff import Backoff
 from services.notifier.domain.errors import is_opt_out
 from services.notifier.domain.quiet_hours import QuietHours
@@ -58,12 +58,42 @@ from services.notifier.service_layer import provider_events
 from services.notifier.service_layer.emails import EmailBuildError, build_email
 from services.notifier.service_layer.history import move
 from services.notifier.service_layer.snapshots import Claimed
-from shared.db import Database, utcnow
+from shared.db import Database, UtcDateTime, utcnow
 
 log = logging.getLogger(__name__)
 DUE_STATUSES = (Status.QUEUED.value, Status.SENDING.value)
 Clock = Callable[[], datetime]
 
+
+
+SENT_DETAIL = "accepté par le fournisseur"
+
+#: Record a batch of successes (PostgreSQL): fenced by status and attempt,
+#: history lines from the rows actually updated, one round trip.
+RECORD_SENT_POSTGRES = text("""
+    WITH sent AS (
+        UPDATE notifications AS n
+           SET status = :sent, provider_id = v.provider_id, sent_at = :now,
+               updated_at = :now, last_error = NULL, error_code = NULL
+          FROM unnest(CAST(:ids AS varchar[]), CAST(:attempts AS integer[]),
+                      CAST(:providers AS varchar[])) AS v(id, attempts, provider_id)
+         WHERE n.id = v.id AND n.status = :sending AND n.attempts = v.attempts
+        RETURNING n.id, n.attempts)
+    INSERT INTO notification_events (notification_id, status, at, attempt, detail)
+    SELECT id, :sent, :now, attempts, :detail FROM sent
+    RETURNING notification_id
+""").bindparams(bindparam("now", type_=UtcDateTime()))
+
+#: Record one success (SQLite), fenced by status and attempt.
+RECORD_SENT_ONE = (
+    update(Notification)
+    .where(Notification.id == bindparam("row_id"),
+           Notification.status == Status.SENDING.value,
+           Notification.attempts == bindparam("attempt"))
+    .values(status=Status.SENT.value, provider_id=bindparam("provider"),
+            sent_at=bindparam("now"), updated_at=bindparam("now"), last_error=None,
+            error_code=None)
+)
 
 
 @dataclass(frozen=True)
@@ -147,8 +177,10 @@ class Dispatcher:
         with self.database.session() as session:
             if not sms_allowed and quiet is not None:
                 self._postpone_sms(session, now, quiet.next_allowed(now))
+            opted_out = and_(Notification.channel == "sms", exists().where(
+                SmsOptOut.phone == Notification.recipient, SmsOptOut.opted_out.is_(True)))
             query = (select(Notification.id, Notification.channel, Notification.recipient,
-                            Notification.status)
+                            Notification.status, opted_out.label("opted_out"))
                      .where(Notification.status.in_(DUE_STATUSES),
                             Notification.next_attempt_at <= now)
                      .order_by(Notification.next_attempt_at)
@@ -158,12 +190,10 @@ class Dispatcher:
             if self.postgres:
                 query = query.with_for_update(skip_locked=True)
             rows = session.execute(query).all()
-            refused = provider_events.opted_out_among(
-                session, {r.recipient for r in rows if r.channel == "sms"})
             for row in rows:
-                if row.channel == "sms" and row.recipient in refused:
+                if row.opted_out:
                     self._refuse_opted_out(session, row.id, now)
-            ids = [r.id for r in rows if not (r.channel == "sms" and r.recipient in refused)]
+            ids = [r.id for r in rows if not r.opted_out]
             claimed = self._take(session, ids, now) if ids else []
             reclaimed = {r.id for r in rows if r.status == Status.SENDING}
             for item in claimed:
@@ -243,27 +273,44 @@ class Dispatcher:
                 log.exception("échec d'enregistrement pour %s", claimed.id)
 
     def _record_sent(self, results: list[tuple[Claimed, Attempt]]) -> None:
+        """Mark a batch ``sent``, each row fenced by its attempt number, with its history.
+
+        PostgreSQL: one statement for the batch (the fenced ``UPDATE`` over
+        the arrays of ids, attempts and provider ids, its ``RETURNING`` feeding
+        the history ``INSERT``). SQLite: one fenced ``UPDATE`` per row, then the
+        history lines. A row whose fence fails is left alone, with a warning.
+        """
         now = self.clock()
-        events = []
         with self.database.session() as session:
-            for claimed, attempt in results:
-                done = session.execute(
-                    update(Notification)
-                    .where(Notification.id == claimed.id,
-                           Notification.status == Status.SENDING.value,
-                           Notification.attempts == claimed.attempts)
-                    .values(status=Status.SENT.value, provider_id=attempt.provider_id,
-                            sent_at=now, updated_at=now, last_error=None, error_code=None)
-                    .execution_options(synchronize_session=False))
-                if done.rowcount == 1:  # type: ignore[attr-defined]
-                    events.append({"notification_id": claimed.id, "status": Status.SENT.value,
-                                   "at": now, "attempt": claimed.attempts,
-                                   "detail": "accepté par le fournisseur"})
-                else:
-                    log.warning("résultat de %s (essai %d) ignoré : la ligne a changé",
-                                claimed.id, claimed.attempts)
-            if events:
-                session.execute(insert(NotificationEvent), events)
+            if self.postgres:  # one statement, atomic on its own: no BEGIN/COMMIT round trips
+                connection = session.connection(
+                    execution_options={"isolation_level": "AUTOCOMMIT"})
+            else:
+                connection = session.connection()
+            if self.postgres:
+                recorded = {row[0] for row in connection.execute(RECORD_SENT_POSTGRES, {
+                    "ids": [c.id for c, _ in results],
+                    "attempts": [c.attempts for c, _ in results],
+                    "providers": [a.provider_id for _, a in results],
+                    "sent": Status.SENT.value, "sending": Status.SENDING.value,
+                    "now": now, "detail": SENT_DETAIL})}
+            else:
+                recorded = set()
+                for claimed, attempt in results:
+                    done = connection.execute(RECORD_SENT_ONE, {
+                        "row_id": claimed.id, "attempt": claimed.attempts,
+                        "provider": attempt.provider_id, "now": now})
+                    if done.rowcount == 1:
+                        recorded.add(claimed.id)
+                if recorded:
+                    connection.execute(insert(NotificationEvent), [
+                        {"notification_id": c.id, "status": Status.SENT.value, "at": now,
+                         "attempt": c.attempts, "detail": SENT_DETAIL}
+                        for c, _ in results if c.id in recorded])
+        for claimed, _ in results:
+            if claimed.id not in recorded:
+                log.warning("résultat de %s (essai %d) ignoré : la ligne a changé",
+                            claimed.id, claimed.attempts)
 
     def send(self, claimed: Claimed) -> Attempt:
         """One attempt through the right gateway, outside any transaction."""

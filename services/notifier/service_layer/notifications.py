@@ -11,20 +11,21 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, exists, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.notifier.adapters import templates
-from services.notifier.adapters.orm import Notification, NotificationEvent
+from services.notifier.adapters.orm import Notification, NotificationEvent, SmsOptOut
 from services.notifier.domain.segments import measure
 from services.notifier.domain.states import Status, can_cancel
 from services.notifier.service_layer.emails import EmailBuildError, build_email
-from services.notifier.service_layer.history import move, note
+from services.notifier.service_layer.history import move
 from services.notifier.service_layer.provider_events import is_opted_out
 from services.notifier.service_layer.recipients import (
     InvalidRecipient,
@@ -63,8 +64,14 @@ class NotificationRequest:
 
     def fingerprint(self, recipient: str) -> str:
         """A digest of the request, to tell a retry from a different request."""
-        content = asdict(self) | {"to": recipient, "not_before": (
-            self.not_before.isoformat() if self.not_before else None)}
+        # Every field, as ``dataclasses.asdict`` would give them (without its
+        # deep copy): the digest of a request stored earlier must not change.
+        content = {
+            "channel": self.channel, "to": recipient, "template": self.template,
+            "idempotency_key": self.idempotency_key, "data": self.data, "locale": self.locale,
+            "not_before": self.not_before.isoformat() if self.not_before else None,
+            "attachments": self.attachments, "callback_url": self.callback_url,
+        }
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -73,49 +80,153 @@ def submit(session: Session, request: NotificationRequest, now: datetime
            ) -> tuple[Notification, bool]:
     """Queue the notification, or return the one already queued under its key.
 
+    Two round trips to the database at most in the common case: one statement
+    inserts the notification unless its key is taken or the number opted out
+    (``INSERT ... SELECT ... WHERE NOT EXISTS (opt-out) ON CONFLICT
+    (idempotency_key) DO NOTHING``), together with its first history line
+    (PostgreSQL: one statement, the history line in a ``WITH``; SQLite: a
+    second one); the caller's commit is the other. Only when nothing was
+    inserted is the key read back. Answers are the same, in the same order of
+    precedence, as checking the key, then the opt-out, then the template: a
+    key already used wins over every other refusal.
+
     :returns: the notification and whether this call created it.
     :raises Refused: invalid recipient or template data (422), opted-out
         phone (409), or the key reused for a different request (409).
     """
     recipient = _recipient(request)
     fingerprint = request.fingerprint(recipient)
-    existing = _by_key(session, request.idempotency_key)
-    if existing is not None:
-        return _same(existing, fingerprint), False
-    if request.channel == "sms" and is_opted_out(session, recipient):
-        raise Refused(409, "sms_opted_out", "ce numéro a refusé les SMS (STOP) : "
-                      "utilisez l'e-mail pour joindre cette personne", "to")
     try:
         rendered = templates.render(request.channel, request.template, request.data,
                                     request.locale)
+        if request.channel == "email":
+            _check_email(request, recipient, rendered.subject, rendered.body, rendered.html,
+                         now)
     except templates.TemplateError as exc:
+        known = _known(session, request, recipient, fingerprint)
+        if known is not None:
+            return known, False
         raise Refused(422, "invalid_input", str(exc), exc.field) from exc
-    if request.channel == "email":
-        _check_email(request, recipient, rendered.subject, rendered.body, rendered.html, now)
-    notification = Notification(
-        id=str(uuid.uuid4()), idempotency_key=request.idempotency_key, fingerprint=fingerprint,
-        channel=request.channel, recipient=recipient, template=request.template,
-        locale=request.locale, data=request.data, subject=rendered.subject,
-        body=rendered.body, html=rendered.html, attachments=request.attachments,
-        segments=measure(rendered.body).segments if request.channel == "sms" else None,
-        callback_url=request.callback_url, not_before=request.not_before,
-        next_attempt_at=max(now, request.not_before) if request.not_before else now,
-        status=Status.QUEUED.value, attempts=0, possibly_duplicated=False,
-        possibly_sent=False, created_at=now, updated_at=now,
-    )
-    session.add(notification)
-    try:
-        session.flush()
-    except IntegrityError:
-        # Another request with the same key committed first. This transaction
-        # has only read so far: roll it back and answer with the winner's row.
-        session.rollback()
-        winner = _by_key(session, request.idempotency_key)
-        if winner is None:
-            raise
-        return _same(winner, fingerprint), False
-    note(session, notification, now, "demande reçue")
-    return notification, True
+    except Refused:
+        known = _known(session, request, recipient, fingerprint)
+        if known is not None:
+            return known, False
+        raise
+    values: dict[str, Any] = {
+        "id": str(uuid.uuid4()), "idempotency_key": request.idempotency_key,
+        "fingerprint": fingerprint, "channel": request.channel, "recipient": recipient,
+        "template": request.template, "locale": request.locale, "data": request.data,
+        "subject": rendered.subject, "body": rendered.body, "html": rendered.html,
+        "attachments": request.attachments,
+        "segments": measure(rendered.body).segments if request.channel == "sms" else None,
+        "callback_url": request.callback_url, "not_before": request.not_before,
+        "next_attempt_at": max(now, request.not_before) if request.not_before else now,
+        "status": Status.QUEUED.value, "attempts": 0, "possibly_duplicated": False,
+        "possibly_sent": False, "created_at": now, "updated_at": now,
+    }
+    if _insert_new(session, values, RECEIVED):
+        return Notification(**values), True
+    # Not inserted: the key is taken (committed by another request, maybe a
+    # concurrent one this statement waited for), or the number opted out.
+    known = _known(session, request, recipient, fingerprint)
+    if known is not None:
+        return known, False
+    raise RuntimeError(f"notification {request.idempotency_key!r} ni créée ni trouvée")
+
+
+RECEIVED = "demande reçue"
+NOTIFICATIONS = cast(Table, Notification.__table__)
+EVENTS = cast(Table, NotificationEvent.__table__)
+_NEW_COLUMNS = ("id", "idempotency_key", "fingerprint", "channel", "recipient", "template",
+                "locale", "data", "subject", "body", "html", "attachments", "segments",
+                "callback_url", "not_before", "next_attempt_at", "status", "attempts",
+                "possibly_duplicated", "possibly_sent", "created_at", "updated_at")
+
+
+def _guarded_insert(dialect: str) -> Any:
+    """``INSERT INTO notifications ... SELECT <params> WHERE <not opted out>``.
+
+    ``ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, status, created_at``;
+    the opt-out test compares with ``:opt_out_phone`` (NULL for e-mail: never
+    opted out).
+    """
+    table = NOTIFICATIONS
+    opted_out = exists().where(
+        SmsOptOut.phone == bindparam("opt_out_phone", type_=SmsOptOut.phone.type),
+        SmsOptOut.opted_out.is_(True))
+    source = select(*[bindparam(name, type_=table.c[name].type) for name in _NEW_COLUMNS]
+                    ).where(~opted_out)
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert_(table).from_select(list(_NEW_COLUMNS), source)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(table.c.id, table.c.status, table.c.created_at))
+
+
+def _insert_with_event() -> Any:
+    """PostgreSQL: the guarded insert and the history line, in one statement."""
+    events = EVENTS
+    created = _guarded_insert("postgresql").cte("created")
+    return (events.insert()
+            .from_select(["notification_id", "status", "at", "detail"],
+                         select(created.c.id, created.c.status, created.c.created_at,
+                                bindparam("detail", type_=events.c.detail.type)))
+            .returning(events.c.notification_id)
+            .add_cte(created, nest_here=True))
+
+
+_STATEMENTS: dict[str, Any] = {}
+
+
+def _statement(name: str, build: Callable[[], Any]) -> Any:
+    statement = _STATEMENTS.get(name)
+    if statement is None:
+        statement = _STATEMENTS[name] = build()
+    return statement
+
+
+def _insert_new(session: Session, values: dict[str, Any], detail: str) -> bool:
+    """Insert the notification ``values`` and its first history line, unless refused.
+
+    :returns: False when nothing was written: the key is taken or the phone
+        opted out (the guard of :func:`_guarded_insert`).
+    """
+    dialect = session.get_bind().dialect.name
+    params = {name: values[name] for name in _NEW_COLUMNS}
+    params["opt_out_phone"] = values["recipient"] if values["channel"] == "sms" else None
+    if dialect == "postgresql":
+        # One statement writes both rows, atomically on its own: when it opens
+        # the unit of work it runs in autocommit, without BEGIN and COMMIT
+        # round trips (the caller's commit then has nothing left to do).
+        options = {} if session.in_transaction() else {"isolation_level": "AUTOCOMMIT"}
+        connection = session.connection(execution_options=options)
+        statement = _statement(dialect, _insert_with_event)
+        return connection.execute(statement, params | {"detail": detail}).first() is not None
+    connection = session.connection()
+    statement = _statement(dialect, lambda: _guarded_insert(dialect))
+    if connection.execute(statement, params).first() is None:
+        return False
+    connection.execute(EVENTS.insert(), {
+        "notification_id": values["id"], "status": values["status"],
+        "at": values["created_at"], "attempt": None, "detail": detail})
+    return True
+
+
+def _known(session: Session, request: NotificationRequest, recipient: str,
+           fingerprint: str) -> Notification | None:
+    """For a request not inserted: the checks that come first, in their order.
+
+    :returns: the notification already queued under the key (same request),
+        or None when the key is free and the number has not opted out.
+    :raises Refused: the key used for another request (409), then the
+        opt-out (409).
+    """
+    existing = _by_key(session, request.idempotency_key)
+    if existing is not None:
+        return _same(existing, fingerprint)
+    if request.channel == "sms" and is_opted_out(session, recipient):
+        raise Refused(409, "sms_opted_out", "ce numéro a refusé les SMS (STOP) : "
+                      "utilisez l'e-mail pour joindre cette personne", "to")
+    return None
 
 
 def get(session: Session, notification_id: str) -> tuple[Notification, list[NotificationEvent]]:

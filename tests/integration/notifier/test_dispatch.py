@@ -281,3 +281,39 @@ def test_every_sms_template_goes_through(notifier_client: FlaskClient,
     dispatcher.run_until_idle()
     assert len(gateways.sms.sent) == 3
     assert all("{{" not in s.body for s in gateways.sms.sent)
+
+
+def test_a_batch_of_successes_is_recorded_row_by_row_behind_its_fence(
+        notifier_client: FlaskClient, notifier_db: Database, gateways: Gateways,
+        clock: Clock) -> None:
+    from sqlalchemy import update
+
+    from services.notifier.service_layer.dispatch import Attempt
+
+    dispatcher = make_dispatcher(notifier_db, gateways, clock)
+    ids = [queue(notifier_client, sms(to=f"06 12 34 56 {n:02d}", idempotency_key=f"fence-key-{n}"))
+           for n in range(3)]
+    claimed = dispatcher.claim()
+    assert sorted(c.id for c in claimed) == sorted(ids)
+    taken_over = claimed[1]
+    with notifier_db.session() as session:  # another dispatcher took this one over
+        session.execute(update(Notification).where(Notification.id == taken_over.id)
+                        .values(attempts=Notification.attempts + 1))
+    dispatcher.record_all([(c, Attempt(provider_id=f"SM{n:032d}"))
+                           for n, c in enumerate(claimed)])
+    for n, item in enumerate(claimed):
+        stored = row(notifier_db, item.id)
+        with notifier_db.session() as session:
+            history = session.scalars(select(NotificationEvent).where(
+                NotificationEvent.notification_id == item.id)
+                .order_by(NotificationEvent.id)).all()
+        if item is taken_over:
+            assert (stored.status, stored.provider_id, stored.sent_at) == ("sending", None, None)
+            assert [e.status for e in history] == ["queued"]
+        else:
+            assert (stored.status, stored.provider_id) == ("sent", f"SM{n:032d}")
+            assert stored.sent_at == clock.now and stored.updated_at == clock.now
+            assert [(e.status, e.attempt, e.detail) for e in history][-1] == (
+                "sent", 1, "accepté par le fournisseur")
+            assert len(history) == 2
+    dispatcher.close()
