@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 SERVICES := scheduler notifier calendar
 export RELAIS_ENV ?= development
 
-.PHONY: install run migrate dev-setup test lint typecheck test-unit test-integration test-e2e bench bench-quick clean
+.PHONY: install run migrate dev-setup demo test lint typecheck test-unit test-integration test-e2e bench bench-quick audit clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ dev-setup: migrate
 run: dev-setup
 	@$(BIN)/honcho start -f Procfile
 
+## With `make run` going in another terminal: an SPST, an employer, employees on
+## arrêt, and a liaison meeting walked through; prints what to open.
+demo: install
+	@$(PY) -m services.scheduler.entrypoints.demo
+
 lint: install
 	$(BIN)/ruff check .
 
@@ -46,6 +51,10 @@ test-e2e: install
 ## Everything: lint, types, then every tier.
 test: lint typecheck
 	$(BIN)/pytest -q
+
+## Known vulnerabilities in the pinned dependencies (constraints.txt) fail; see .ci/audit.py.
+audit: install
+	$(PY) .ci/audit.py
 
 bench: install
 	$(PY) -m bench.run

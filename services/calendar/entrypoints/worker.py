@@ -25,6 +25,7 @@ from flask import Flask
 
 from services.calendar.service_layer import invites, push
 from services.calendar.service_layer.outbox import SweepReport
+from shared.metrics import sweep_timer
 from shared.web import database
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,10 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def sweep(app: Flask, now: datetime | None = None) -> SweepReport:
     """One pass of the CalDAV push: every due row, pushed or rescheduled."""
-    report = push.run_due(database(app), app.extensions["calendar_connect"],
-                          now or datetime.now(UTC))
+    with sweep_timer("caldav_push") as timer:
+        report = push.run_due(database(app), app.extensions["calendar_connect"],
+                              now or datetime.now(UTC))
+        timer.items += report.delivered + report.failed
     if report.delivered or report.failed:
         log.info("CalDAV push: %d pushed, %d failed, %d skipped",
                  report.delivered, report.failed, report.skipped)
@@ -43,8 +46,10 @@ def sweep(app: Flask, now: datetime | None = None) -> SweepReport:
 
 def sweep_invites(app: Flask, now: datetime | None = None) -> SweepReport:
     """One pass of the invitation e-mails: every due row posted to the notifier or skipped."""
-    report = invites.run_due(database(app), app.extensions["calendar_invites"],
-                             now or datetime.now(UTC))
+    with sweep_timer("invites") as timer:
+        report = invites.run_due(database(app), app.extensions["calendar_invites"],
+                                 now or datetime.now(UTC))
+        timer.items += report.delivered + report.failed
     if report.delivered or report.failed:
         log.info("invitations: %d handed to the notifier, %d failed, %d skipped",
                  report.delivered, report.failed, report.skipped)
