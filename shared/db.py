@@ -76,8 +76,9 @@ def is_sqlite(url: str) -> bool:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the settings each backend needs.
 
-    SQLite gets foreign keys, WAL and a busy timeout so that a web process and
-    a worker can share the file; its folder is created on first use.
+    SQLite gets foreign keys, WAL, a busy timeout, and a transaction opened by
+    a savepoint takes the write lock first (``BEGIN IMMEDIATE``), so that a web
+    process and a worker can share the file; its folder is created on first use.
     """
     url = normalize_url(url)
     if is_sqlite(url):
@@ -93,6 +94,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "savepoint")
+        def _sqlite_begin_immediate(connection: Any, _name: str) -> None:
+            # The driver begins a transaction only before a write; a SAVEPOINT
+            # sent first begins a deferred one instead, which reads, then fails
+            # at once with "database is locked" when it comes to write after
+            # another process wrote (the busy timeout cannot help it). Taking
+            # the write lock first makes it wait its turn instead.
+            if not connection.connection.dbapi_connection.in_transaction:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

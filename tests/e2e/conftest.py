@@ -3,13 +3,14 @@
 ``stack`` starts the three services and their workers once per session (see
 :mod:`tests.e2e.stack`) on SQLite, or on PostgreSQL with
 ``RELAIS_E2E_BACKEND=postgresql``. Logs go to ``var/test-artifacts/e2e/``; the
-end of each is added to the report of a failed test.
+end of each is added to the report of a failed test. The folders of the last
+few runs are kept.
 
 ``page`` is Debian's Chromium driven by Playwright, sized like a phone
 (390×844, touch, French). ``playwright install`` cannot download browsers
 here, so without ``/usr/bin/chromium`` the browser tests are skipped with the
 reason, unless ``RELAIS_REQUIRE_BROWSER=1`` (CI), where they fail.
-Screenshots go to ``var/test-artifacts/screenshots/``, one more on failure.
+Screenshots go to ``var/test-artifacts/e2e/screenshots/``, one more on failure.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import POSTGRES_URL
-from tests.e2e.stack import ARTIFACTS, Stack
+from tests.e2e.stack import ARTIFACTS, WAIT, Stack
 
 CHROMIUM = Path(os.environ.get("RELAIS_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE_BROWSER = os.environ.get("RELAIS_REQUIRE_BROWSER") == "1"
@@ -36,7 +37,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--lang=fr-FR",
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True, "locale": "fr-FR",
          "timezone_id": "Europe/Paris"}
-SCREENSHOTS = ARTIFACTS / "screenshots"
+SCREENSHOTS = ARTIFACTS / "e2e" / "screenshots"
+#: A full-page capture waits for fonts and layout: generous on a busy machine.
+SCREENSHOT_TIMEOUT_MS = 60_000
+#: The log folders of this many runs are kept (the newest).
+KEPT_RUNS = 5
 _numbers = itertools.count(1)
 
 
@@ -56,7 +61,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     backend = os.environ.get("RELAIS_E2E_BACKEND", "sqlite")
-    folder = ARTIFACTS / "e2e" / time.strftime("%Y%m%d-%H%M%S")
+    runs = ARTIFACTS / "e2e"
+    folder = runs / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    if runs.is_dir():
+        older = sorted(p for p in runs.iterdir() if p.is_dir() and p.name[:1].isdigit())
+        for old in older[:max(0, len(older) - (KEPT_RUNS - 1))]:
+            shutil.rmtree(old, ignore_errors=True)
     if backend == "postgresql":
         from tests.conftest import _postgres_problem
 
@@ -73,13 +83,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.stop()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Spst:
-    """The SPST of the scenarios: its planning address and its planner's ICS feed."""
+    """The SPST of the scenarios: its planning address and its planner's ICS feed.
+
+    ``feed_url`` is the planner's current subscription link. Issuing a new one
+    revokes it (as ``make demo`` and the dashboard's button do): whoever does
+    so calls :meth:`renew_feed` afterwards, so that the next scenarios read a
+    live feed.
+    """
 
     planning_email: str
     planner_id: int
-    feed_url: str
+    feed_url: str = ""
+
+    def renew_feed(self, stack: Stack) -> str:
+        """Issue a new feed link for the planner (the previous one is revoked)."""
+        feed = stack.service("calendar", "POST", f"/api/v1/planners/{self.planner_id}/feed-token",
+                             expect=201).json()
+        self.feed_url = str(feed["url"])
+        return self.feed_url
 
 
 @pytest.fixture(scope="session")
@@ -89,11 +112,11 @@ def spst(stack: Stack) -> Spst:
     planner = stack.service("calendar", "POST", "/api/v1/planners", {
         "name": "Planification du SPST", "email": email, "spst_id": stack.ensure_tenant(),
     }, expect=201).json()
-    feed = stack.service("calendar", "POST", f"/api/v1/planners/{planner['id']}/feed-token",
-                         expect=201).json()
     stack.api("PATCH", "/api/v1/settings", {"planning_email": email,
                                             "calendar_planner_id": planner["id"]}, expect=200)
-    return Spst(email, int(planner["id"]), str(feed["url"]))
+    found = Spst(email, int(planner["id"]))
+    found.renew_feed(stack)
+    return found
 
 
 @pytest.fixture(autouse=True)
@@ -166,7 +189,7 @@ def new_phone(browser: Any, request: pytest.FixtureRequest) -> Iterator[NewPhone
 
     def make() -> Any:
         context = browser.new_context(**PHONE)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(WAIT * 1000)
         contexts.append(context)
         return context.new_page()
 
@@ -178,7 +201,8 @@ def new_phone(browser: Any, request: pytest.FixtureRequest) -> Iterator[NewPhone
             for number, opened in enumerate(context.pages):
                 path = SCREENSHOTS / f"{_slug(request.node.name)}--ECHEC-{index}{number}.png"
                 try:
-                    opened.screenshot(path=str(path), full_page=True)
+                    opened.screenshot(path=str(path), full_page=True,
+                                      timeout=SCREENSHOT_TIMEOUT_MS)
                 except Exception as exc:  # a crashed page must not hide the test's own error
                     path.with_suffix(".txt").write_text(f"capture impossible : {exc}")
         context.close()
@@ -198,7 +222,7 @@ def shot(page: Any, request: pytest.FixtureRequest) -> Shot:
 
     def take(step: str, on: Any = None) -> Path:
         path = SCREENSHOTS / f"{_slug(request.node.name)}--{next(steps):02d}-{_slug(step)}.png"
-        (on or page).screenshot(path=str(path), full_page=True)
+        (on or page).screenshot(path=str(path), full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
         return path
 
     return take

@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 import requests
 from twilio.request_validator import RequestValidator
 
-from tests.e2e.stack import TWILIO_AUTH_TOKEN, Stack
+from tests.e2e.stack import TWILIO_AUTH_TOKEN, WAIT, Stack
 
 CSRF = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 
@@ -34,7 +34,7 @@ class Visitor:
         self.stack.sessions.append(self.session)  # closed after the test
 
     def open(self, url: str) -> requests.Response:
-        self.last = self.session.get(url, timeout=20)
+        self.last = self.session.get(url, timeout=WAIT)
         return self.last
 
     def post(self, path_or_url: str, form: dict[str, str]) -> requests.Response:
@@ -44,7 +44,7 @@ class Visitor:
         assert found, f"pas de jeton CSRF dans la page {self.last.url}"
         url = urljoin(self.last.url, path_or_url)
         self.last = self.session.post(url, data={"csrf_token": html.unescape(found.group(1)),
-                                                 **form}, timeout=20)
+                                                 **form}, timeout=WAIT)
         return self.last
 
     def form_action(self, button_id: str) -> str:
@@ -89,7 +89,7 @@ def send_sms(stack: Stack, phone: str, body: str) -> requests.Response:
                             "AccountSid": "AC" + "0" * 32, "NumMedia": "0"}
     signature = RequestValidator(TWILIO_AUTH_TOKEN).compute_signature(url, form)
     return stack.http.post(url, data=form, headers={"X-Twilio-Signature": signature},
-                           timeout=20)
+                           timeout=WAIT)
 
 
 PLANNER_EMAIL = "planification.e2e@exemple.fr"

@@ -45,6 +45,10 @@ SECRET_KEY = "e2e-secret-key"
 TWILIO_AUTH_TOKEN = "e2e-twilio-auth-token"
 START_TIMEOUT = float(os.environ.get("RELAIS_E2E_START_TIMEOUT", "60"))
 SCHEDULER_WORKER = "services.scheduler.entrypoints.worker"
+#: The longest a scenario waits for what the services do in the background, and
+#: for one HTTP answer. Conditions are polled, so a green run never waits that
+#: long; the margin is for a machine busy with other work.
+WAIT = float(os.environ.get("RELAIS_E2E_WAIT", "60"))
 
 T = TypeVar("T")
 
@@ -63,7 +67,7 @@ def module_exists(name: str) -> bool:
         return False
 
 
-def wait_for(condition: Callable[[], T | None], what: str, timeout: float = 20.0,
+def wait_for(condition: Callable[[], T | None], what: str, timeout: float = WAIT,
              interval: float = 0.2, stack: Stack | None = None) -> T:
     """Poll ``condition`` until it returns something truthy, and return that.
 
@@ -317,7 +321,7 @@ class Stack:
         self.ensure_tenant()
         response = self.http.request(method, self.urls["scheduler"] + path, json=json,
                                      headers={"Authorization": f"Bearer {self.api_key}"},
-                                     timeout=20, **kwargs)
+                                     timeout=WAIT, **kwargs)
         if expect is not None:
             assert response.status_code == expect, (
                 f"{method} {path} : {response.status_code} au lieu de {expect}\n"
@@ -329,7 +333,7 @@ class Stack:
         """Call a service's internal API with the service token."""
         response = self.http.request(method, self.urls[service] + path, json=json,
                                      headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
-                                     timeout=20, **kwargs)
+                                     timeout=WAIT, **kwargs)
         if expect is not None:
             assert response.status_code == expect, (
                 f"{method} {path} : {response.status_code} au lieu de {expect}\n"
@@ -338,7 +342,7 @@ class Stack:
 
     def get(self, url: str, **kwargs: Any) -> requests.Response:
         """GET an absolute URL (a link someone received)."""
-        return self.http.get(url, timeout=20, **kwargs)
+        return self.http.get(url, timeout=WAIT, **kwargs)
 
     # --- what people received ----------------------------------------------
 
@@ -378,7 +382,7 @@ class Stack:
     def wait_for_message(self, recipient: str, template: str | None = None,
                          channel: str | None = None, *, count: int = 1,
                          where: Callable[[Message], bool] | None = None,
-                         timeout: float = 20.0) -> list[Message]:
+                         timeout: float = WAIT) -> list[Message]:
         """Wait until ``recipient`` has at least ``count`` matching messages; return them.
 
         :param where: a further condition on each message.

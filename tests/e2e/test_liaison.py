@@ -1,11 +1,13 @@
 """Scenario A: the liaison meeting, from eligibility to the reminder, a new date, a cancel.
 
 Eligibility (an arrêt of more than 30 days) is found by the daily sweep; the
-employer is e-mailed and the employee texted a link. The employee accepts on
-the page or by answering OUI; the employer picks one of the 3 slots on their
-own page; the SPST, the employer and the employee receive calendar invitations
-and the employee an SMS with the date and an "add to my calendar" link. The
-day before, a reminder SMS. A new date is a new SEQUENCE of the same event, a
+employer is e-mailed and the employee texted a link (e-mailed without a phone).
+The employee accepts on the page or by answering OUI, which records T0; the
+employer picks one of the 3 slots (inside the window, 8 days' notice for the
+SPST) on their own page, or another date of the window, one too soon being
+refused with the reason; the SPST, the employer and the employee receive
+calendar invitations and the employee an SMS with the date and an "add to my
+calendar" link. The day before, a reminder SMS. A new date is a new SEQUENCE of the same event, a
 cancel a METHOD:CANCEL, and the reminder does not go. An employee who says no
 is not written to again; the employer is told neutrally.
 """
@@ -13,18 +15,22 @@ is not written to again; the employer is told neutrally.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from services.scheduler.domain.rules.calendar import is_working_day
 from tests.e2e.conftest import Spst
 from tests.e2e.people import Visitor, send_sms, slot_ids, text_of
 from tests.e2e.stack import Message, Stack, wait_for
 from tests.e2e.workflow import (
+    PARIS,
     Case,
     calendar_event,
     due_actions,
     new_case,
+    paris,
     procedure,
     sweep,
+    today,
     wait_for_event,
 )
 
@@ -66,12 +72,23 @@ def test_liaison_meeting_end_to_end(stack: Stack, spst: Spst) -> None:
     employee.press("accepter")
     assert employee.last is not None and employee.last.status_code == 200
     row = procedure(stack, case.employee_id, "liaison", "accepted")
+    assert row["requested_on"] == str(today())  # T0, the day of the employee's request
 
     # Three slots, free in the SPST planner's calendar, reach the employer with
     # their page's link (the worker proposes them within a minute; the sweep now).
     sweep(stack)
     [slots_mail] = stack.wait_for_message(case.employer_email, "liaison_slots", "email")
     assert len(slots_mail.data["slots"]) == 3
+    # Inside the legal window (15 days from T0, during the arrêt), leaving the SPST
+    # its 8 days' notice.
+    row = stack.api("GET", f"/api/v1/procedures/{row['id']}", expect=200).json()
+    window_end = date.fromisoformat(row["window_end"])
+    assert window_end <= today() + timedelta(days=15)
+    proposed = [_aware(s["starts_at"]) for s in row["slots"] if s["status"] == "proposed"]
+    assert len(proposed) == 3, row["slots"]
+    earliest = max(date.fromisoformat(row["window_start"]), today() + timedelta(days=8))
+    assert all(earliest <= s.astimezone(PARIS).date() <= window_end for s in proposed), (
+        proposed, earliest, window_end)
     employer = Visitor(stack)
     page = employer.open(link_in(slots_mail, EMPLOYER_LINK))
     assert page.status_code == 200
@@ -152,6 +169,50 @@ def test_sms_oui_accepts_like_the_link(stack: Stack, spst: Spst) -> None:
     stack.wait_for_message(case.employer_email, "liaison_slots", "email")
 
 
+def test_an_employee_without_a_phone_is_told_by_email(stack: Stack, spst: Spst) -> None:
+    case = new_case(stack, started=40, ends_in=30, phone=False)
+    sweep(stack)
+    [mail] = stack.wait_for_message(case.email, "liaison_information", "email")
+    assert EMPLOYEE_LINK.search(mail.body), mail.body
+    body = mail.body.lower()
+    assert "maladie" not in body and "diagnostic" not in body, mail.body
+    assert "sms" not in body, mail.body  # no phone: nothing to answer by SMS
+    assert Visitor(stack).open(link_in(mail, EMPLOYEE_LINK)).status_code == 200
+
+
+def test_the_employer_may_choose_another_date_inside_the_window(
+        stack: Stack, spst: Spst) -> None:
+    case = new_case(stack, started=40, ends_in=30)
+    informed(stack, case)
+    assert send_sms(stack, case.phone or "", "OUI").status_code == 200
+    row = procedure(stack, case.employee_id, "liaison", "accepted")
+    sweep(stack)
+    [mail] = stack.wait_for_message(case.employer_email, "liaison_slots", "email")
+    employer = Visitor(stack)
+    employer.open(link_in(mail, EMPLOYER_LINK))
+
+    # Inside the 15 days but with less than 8 days' notice for the SPST: refused, and why.
+    early = employer.post(employer.form_action("confirmer"), {
+        "creneau": "autre", "date": str(today() + timedelta(days=3)), "heure": "10:00",
+        "mode": "in_person"})
+    assert early.status_code == 422
+    assert "8 jours" in text_of(early.text), text_of(early.text)
+    assert procedure(stack, case.employee_id, "liaison")["state"] == "accepted"
+
+    # A working day of the window, at an hour no slot offered: confirmed as asked.
+    chosen = _free_moment(stack, case, row["id"])
+    confirmed = employer.post(employer.form_action("confirmer"), {
+        "creneau": "autre", "date": str(chosen.date()), "heure": f"{chosen:%H:%M}",
+        "mode": "remote"})
+    assert confirmed.status_code == 200 and "confirmé" in text_of(confirmed.text), (
+        text_of(confirmed.text))
+    row = procedure(stack, case.employee_id, "liaison", "confirmed")
+    assert _aware(row["starts_at"]) == chosen and row["mode"] == "remote"
+    wait_for_event(stack, row["calendar_uid"], 0)
+    [date_sms] = stack.wait_for_message(case.phone or "", "liaison_confirmed", "sms")
+    assert date_sms.data["starts_at"].startswith(chosen.isoformat()[:16]), date_sms.data
+
+
 def test_refusal_closes_silently_and_the_employer_is_told_neutrally(
         stack: Stack, spst: Spst) -> None:
     case = new_case(stack, started=50, ends_in=20)
@@ -183,6 +244,20 @@ def _aware(value: datetime | str) -> datetime:
     """A stored instant (naive means UTC, as SQLite keeps it)."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _free_moment(stack: Stack, case: Case, procedure_id: int) -> datetime:
+    """15:00 (Paris) on a working day the employer may still choose, no slot's start."""
+    row = stack.api("GET", f"/api/v1/procedures/{procedure_id}", expect=200).json()
+    region = stack.api("GET", f"/api/v1/employers/{case.employer_id}", expect=200).json()["region"]
+    taken = {_aware(s["starts_at"]) for s in row["slots"]}
+    day = max(date.fromisoformat(row["window_start"]), today() + timedelta(days=8))
+    while day <= date.fromisoformat(row["window_end"]):
+        moment = paris(day, 15)
+        if is_working_day(day, region) and moment not in taken:
+            return moment
+        day += timedelta(days=1)
+    raise AssertionError(f"aucun jour ouvré libre dans la fenêtre : {row}")
 
 
 def _other_slot(stack: Stack, procedure_id: int, current: datetime | str) -> datetime:

@@ -4,7 +4,7 @@ The employee opens the link of their SMS and accepts; the employer opens the
 link of their e-mail, is refused a date outside the window with the reason,
 then confirms a proposed slot; the employee's page then shows the date and an
 "add to my calendar" button that gives the ICS. Screenshots of every step go
-to ``var/test-artifacts/screenshots/``.
+to ``var/test-artifacts/e2e/screenshots/``.
 """
 
 from __future__ import annotations

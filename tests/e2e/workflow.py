@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from stdnum import luhn
 
 from tests.e2e.conftest import unique_email, unique_phone
-from tests.e2e.stack import Stack, wait_for
+from tests.e2e.stack import WAIT, Stack, wait_for
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -107,7 +107,7 @@ def procedures(stack: Stack, employee_id: int, kind: str | None = None) -> list[
 
 
 def procedure(stack: Stack, employee_id: int, kind: str, state: str | None = None,
-              timeout: float = 20) -> dict[str, Any]:
+              timeout: float = WAIT) -> dict[str, Any]:
     """The employee's procedure of ``kind`` (in ``state``), waiting for it."""
     def found() -> dict[str, Any] | None:
         rows = [row for row in procedures(stack, employee_id, kind)
@@ -135,7 +135,7 @@ def calendar_event(stack: Stack, uid: str) -> dict[str, Any]:
 
 
 def wait_for_event(stack: Stack, uid: str, sequence: int, status: str = "confirmed",
-                   timeout: float = 20) -> dict[str, Any]:
+                   timeout: float = WAIT) -> dict[str, Any]:
     """The calendar's event once it reaches ``sequence`` (and ``status``)."""
     def reached() -> dict[str, Any] | None:
         response = stack.service("calendar", "GET", f"/api/v1/events/{uid}")

@@ -7,7 +7,8 @@ link of their SMS, the employer confirms a slot from the link of its e-mail.
 The second employee's invitation is left for you to answer on their page.
 Everything goes over HTTP, as a browser would, except the sweep, run as the
 worker runs it (``flask ... sweep``). It ends with the addresses to open: the
-development inbox, the pages, the planner's dashboard and the ICS feed.
+development inbox, the pages, the planner's dashboard and the ICS feed (a new
+link each time: issuing one revokes the previous, as the dashboard's button does).
 
 Development only: it uses the development API key and service token.
 """
@@ -22,10 +23,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 import requests
 from stdnum import luhn
@@ -34,12 +36,16 @@ from services.scheduler.service_layer.api_keys import development_secret
 from shared.config import base_settings
 
 T = TypeVar("T")
-TIMEOUT = 10
+TIMEOUT = 30
 PLANNING_EMAIL = "planification@spst-demo.fr"
 EMPLOYEE_LINK = re.compile(r"https?://\S+?/e/[A-Za-z0-9._-]+")
 EMPLOYER_LINK = re.compile(r"https?://\S+?/l/[A-Za-z0-9._-]+")
 ADD_TO_CALENDAR = re.compile(r"https?://\S+?/i/[A-Za-z0-9._-]+\.ics")
 CSRF = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
+#: What tells the messages of a step apart in the inbox (their own words).
+LIAISON = "rendez-vous de liaison"
+SLOTS_SUBJECT = "choisir une date"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 class DemoError(RuntimeError):
@@ -120,19 +126,25 @@ class Demo:
                             f"{answer.text[:500]}")
         return answer.json()
 
-    def inbox_text(self, recipient: str) -> str:
-        """Every message of the development inbox for ``recipient``, newest first."""
+    def inbox_text(self, recipient: str, about: str) -> str:
+        """The messages of the development inbox to ``recipient`` that speak of ``about``.
+
+        A person receives several messages, each with its own link (an employee
+        on arrêt gets the liaison SMS and the pré-reprise one, an employer the
+        duty e-mail before the slots): ``about`` picks the one the step needs.
+        """
         page = self.http.get(self.urls["notifier"] + "/dev/outbox", timeout=TIMEOUT)
         if page.status_code == 404:
             raise DemoError("La boîte d'envoi /dev/outbox est fermée : les services doivent "
                             "tourner avec RELAIS_ENV=development (le défaut de make run).")
-        found = [html.unescape(article) for article in page.text.split("<article>")[1:]
-                 if f"à {recipient} " in html.unescape(article)]
-        return "\n".join(found)
+        articles = (html.unescape(article) for article in page.text.split("<article>")[1:])
+        return "\n".join(article for article in articles
+                         if f"à {recipient} " in article and about in article)
 
-    def link_for(self, recipient: str, pattern: re.Pattern[str], what: str) -> str:
+    def link_for(self, recipient: str, about: str, pattern: re.Pattern[str], what: str) -> str:
+        """The link of the message to ``recipient`` about ``about``, once it has arrived."""
         def probe() -> str | None:
-            found = pattern.search(self.inbox_text(recipient))
+            found = pattern.search(self.inbox_text(recipient, about))
             return found.group(0) if found else None
 
         return _wait(what, probe)
@@ -167,11 +179,19 @@ class Demo:
         person = self.api("POST", "/api/v1/employees", {
             "employer_id": employer_id, "first_name": first, "last_name": last,
             "phone": phone, "email": f"{first.lower()}.{last.lower()}@exemple.fr"}, 201)
-        today = date.today()
+        today = datetime.now(PARIS).date()
         self.api("POST", f"/api/v1/employees/{person['id']}/arrets", {
             "cause": "maladie", "start": str(today - timedelta(days=35)),
             "end": str(today + timedelta(days=45))}, 201)
         return int(person["id"]), phone
+
+    def liaison(self, employee_id: int) -> dict[str, Any]:
+        """The employee's liaison procedure, as the API shows it."""
+        items = self.api("GET", f"/api/v1/employees/{employee_id}/procedures")["items"]
+        found = [p for p in items if p["kind"] == "liaison"]
+        if not found:
+            raise DemoError("aucune procédure de liaison pour ce salarié")
+        return dict(max(found, key=lambda p: int(p["id"])))
 
     def submit(self, page_url: str, action: str, form: dict[str, str]) -> requests.Response:
         """Open a page like a browser, then send one of its forms with its CSRF token."""
@@ -198,28 +218,36 @@ def run() -> None:
          "35 jours : Inès Moreau et Hugo Lefèvre.")
 
     demo.sweep()
-    ines_link = demo.link_for(ines_phone, EMPLOYEE_LINK, "SMS d'information d'Inès")
-    hugo_link = demo.link_for(hugo_phone, EMPLOYEE_LINK, "SMS d'information d'Hugo")
+    # Each employee also receives the pré-reprise SMS, with its own link: take the liaison's.
+    ines_link = demo.link_for(ines_phone, LIAISON, EMPLOYEE_LINK, "SMS d'information d'Inès")
+    hugo_link = demo.link_for(hugo_phone, LIAISON, EMPLOYEE_LINK, "SMS d'information d'Hugo")
     _say("2. Le balayage quotidien les trouve éligibles : l'employeur reçoit un e-mail, "
          "chaque salarié un SMS avec son lien.")
 
     demo.submit(ines_link, ines_link + "/reponse", {"reponse": "accepter"})
+    answered = demo.liaison(ines)["state"]
+    if answered != "accepted":
+        raise DemoError(f"la réponse d'Inès n'est pas enregistrée (état {answered})")
     demo.sweep()  # the worker proposes the slots within a minute; now
-    employer_link = demo.link_for(contact, EMPLOYER_LINK, "e-mail des créneaux à l'employeur")
-    _say("3. Inès accepte depuis son lien : 3 créneaux libres sont proposés à l'employeur.")
-
+    # The employer's first e-mail (its duty to inform) has the same page: wait for the slots'.
+    employer_link = demo.link_for(contact, SLOTS_SUBJECT, EMPLOYER_LINK,
+                                  "e-mail des créneaux à l'employeur")
     page = demo.http.get(employer_link, timeout=TIMEOUT).text
     slots = re.findall(r'name="creneau" value="(\d+)"', page)
     if not slots:
         raise DemoError("aucun créneau sur la page de l'employeur")
+    _say(f"3. Inès accepte depuis son lien : {len(slots)} créneaux libres sont proposés à "
+         "l'employeur.")
+
     demo.submit(employer_link, employer_link + "/confirmer",
                 {"creneau": slots[0], "mode": "in_person"})
-    procedure = next(p for p in demo.api("GET", f"/api/v1/employees/{ines}/procedures")["items"]
-                     if p["kind"] == "liaison")
+    procedure = demo.liaison(ines)
     if procedure["state"] != "confirmed":
         raise DemoError(f"le rendez-vous n'est pas confirmé (état {procedure['state']})")
-    calendar_link = demo.link_for(ines_phone, ADD_TO_CALENDAR, "SMS de confirmation d'Inès")
-    _say(f"4. L'employeur confirme le {procedure['starts_at'][:16].replace('T', ' à ')} : "
+    calendar_link = demo.link_for(ines_phone, LIAISON, ADD_TO_CALENDAR,
+                                  "SMS de confirmation d'Inès")
+    starts_at = datetime.fromisoformat(procedure["starts_at"]).astimezone(PARIS)
+    _say(f"4. L'employeur confirme le {starts_at:%d/%m/%Y à %H:%M} (heure de Paris) : "
          "invitations ICS envoyées, SMS à Inès avec un lien « ajouter à mon agenda ».\n")
 
     base = demo.urls["scheduler"]
@@ -232,6 +260,7 @@ def run() -> None:
     _say(f"  Tableau de bord du planificateur {base}/planner  (identifiants affichés par "
          "make run : planner@relais.test)")
     _say(f"  Flux ICS du planificateur       {feed_url}")
+    _say("                                  (nouveau lien : le précédent est révoqué)")
 
 
 def main() -> int:

@@ -1,7 +1,7 @@
 """The two calls the pages make to the calendar service.
 
 - the employee's "add to my calendar": a short-lived signed ICS link of the
-  appointment's event (``POST /api/v1/events/{uid}/invite-link``);
+  appointment's event (``POST /api/v1/events/{uid}/links``);
 - the planner's subscription feed: a new token (``POST
   /api/v1/planners/{id}/feed-token``), shown once, the previous one revoked.
 
@@ -44,7 +44,7 @@ class HttpCalendar:
 
     def ics_url(self, uid: str) -> str | None:
         try:
-            answer = self.client.post(f"/api/v1/events/{quote(uid, safe='')}/invite-link")
+            answer = self.client.post(f"/api/v1/events/{quote(uid, safe='')}/links")
         except ServiceError as exc:
             log.warning("calendar invite link for %s failed: %s", uid, exc)
             return None

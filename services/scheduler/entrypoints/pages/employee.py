@@ -99,6 +99,10 @@ def calendar_file(token: str) -> WerkzeugResponse | PageAnswer:
                           "agenda pour le moment.")
     url = calendar_links.ics_url(uid)
     if url is None:
-        return error_page(503, "Le fichier d'agenda n'est pas disponible pour le moment. "
-                          "Réessayez dans quelques instants.")
+        # The calendar is down, or has not yet received the event the date was just
+        # set for (the outbox delivers it within seconds): worth trying again soon.
+        body, status, headers = error_page(
+            503, "Le fichier d'agenda n'est pas disponible pour le moment. Réessayez dans "
+                 "quelques instants.")
+        return body, status, {**headers, "Retry-After": "30"}
     return redirect(url, code=303)
