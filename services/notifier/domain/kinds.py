@@ -22,6 +22,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "liaison_reminder": SMS_AND_EMAIL,  # la veille
     "liaison_cancelled": SMS_AND_EMAIL,
     "liaison_window_impossible": EMAIL_ONLY,  # plus le temps d'organiser le rendez-vous
+    "liaison_window_impossible_employee": SMS_AND_EMAIL,  # salarié : il n'aura pas lieu
     "liaison_refused_employer": EMAIL_ONLY,  # le salarié ne donne pas suite (neutre)
     "liaison_slots": EMAIL_ONLY,  # employeur : dates proposées, lien pour confirmer
     "reprise_referral": EMAIL_ONLY,  # SPST : visite de reprise à organiser (R+8)
@@ -31,6 +32,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "pre_reprise_request": EMAIL_ONLY,  # SPST seul : le salarié demande la visite
     "mid_career_due": EMAIL_ONLY,  # employeur : visite de mi-carrière à prévoir
     "mid_career_employee": SMS_AND_EMAIL,  # salarié (selon le SPST) : mi-carrière à prévoir
+    "mid_career_scheduled": SMS_AND_EMAIL,  # salarié (selon le SPST) : visite fixée, agenda
     "sms_opted_out_use_email": EMAIL_ONLY,  # le salarié refuse les SMS : écrire par e-mail
     # Invitations d'agenda du service calendrier (ICS joint, METHOD:REQUEST ou CANCEL).
     "event_invitation": EMAIL_ONLY,  # nouveau rendez-vous ou rendez-vous modifié
@@ -56,6 +58,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "liaison_cancelled": {**_PERSON, "starts_at": "2026-03-12T14:30:00+01:00", "link": _LINK},
     "liaison_window_impossible": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand",
                                   "return_date": "2026-03-16"},
+    "liaison_window_impossible_employee": {**_PERSON, "link": _LINK},
     "liaison_refused_employer": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand"},
     "liaison_slots": {"name": "Boulangerie Martin et Fils", "employee_name": "Marie-Hélène Durand",
                       "slots": ["2025-04-15T09:00:00+02:00", "2025-04-18T09:00:00+02:00",
@@ -76,6 +79,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                             "employee_name": "Marie-Hélène Durand",
                             "employer_name": "Boulangerie Martin et Fils", "link": _LINK},
     "mid_career_employee": {**_PERSON, "deadline": "2026-12-31", "link": _LINK},
+    "mid_career_scheduled": {**_PERSON, "starts_at": "2026-10-06T14:00:00+02:00",
+                             "location": "12 rue de la Paix, 75002 Paris", "link": _LINK,
+                             "calendar_link": _LINK},
     "mid_career_due": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand",
                        "deadline": "2026-09-30", "link": _LINK},
     "sms_opted_out_use_email": {"name": "Mme Lefèvre", "employee_name": "Marie-Hélène Durand"},

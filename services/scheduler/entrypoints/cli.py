@@ -2,6 +2,7 @@
 
 ``create-api-key`` and ``dev-setup`` print a key once; only its SHA-256 is
 stored, so a lost key is revoked (``revoke-api-key PREFIX``) and replaced.
+``create-api-key --employer ID`` makes a key limited to one employer of the SPST.
 ``create-planner`` creates a login for the ``/planner`` pages; its password
 comes from a prompt (typed twice, never echoed) or from
 ``RELAIS_PLANNER_PASSWORD``, never from the command line.
@@ -16,6 +17,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
+from services.scheduler.adapters.orm import MAX_ID
 from services.scheduler.adapters.repository import KeyRepository
 from services.scheduler.entrypoints.pages import accounts
 from services.scheduler.service_layer import api_keys, tenants
@@ -47,16 +49,22 @@ def create_spst(name: str) -> None:
 @with_appcontext
 @click.option("--spst", "spst_id", type=int, required=True, help="id du SPST")
 @click.option("--label", default=None, help="pour reconnaître la clé (ex. « logiciel RH »)")
-def create_api_key(spst_id: int, label: str | None) -> None:
-    """Create an API key for an SPST and print it (it is shown only this once)."""
+@click.option("--employer", "employer_id", type=click.IntRange(1, MAX_ID), default=None,
+              help="id d'un employeur du SPST : la clé ne voit que ses salariés et jamais une "
+                   "pré-reprise non partagée")
+def create_api_key(spst_id: int, label: str | None, employer_id: int | None) -> None:
+    """Create an API key for an SPST (or one of its employers) and print it once."""
     try:
         with database().session() as session:
-            issued = api_keys.issue(KeyRepository(session), spst_id, label)
+            issued = api_keys.issue(KeyRepository(session), spst_id, label,
+                                    employer_id=employer_id)
     except Missing as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(issued.secret)
-    click.echo(f"Clé {issued.prefix}… du SPST {spst_id} : conservez-la, elle ne sera plus "
-               "affichée.", err=True)
+    scope = f"de l'employeur {employer_id} (SPST {spst_id})" if employer_id else (
+        f"du SPST {spst_id}")
+    click.echo(f"Clé {issued.prefix}… {scope} : conservez-la, elle ne sera plus affichée.",
+               err=True)
 
 
 @click.command("revoke-api-key")

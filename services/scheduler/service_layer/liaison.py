@@ -174,6 +174,10 @@ def _impossible(cases: CasesRepository, procedure: Procedure, people: messages.P
                          template="liaison_window_impossible", data=data, now=now)
     messages.to_spst(cases, procedure, people, purpose="impossible",
                      template="liaison_window_impossible", data=data, now=now)
+    # The employee accepted and waits for a date: told too, that none will come.
+    messages.to_employee(cases, procedure, people, purpose="impossible",
+                         template="liaison_window_impossible_employee", now=now,
+                         data={"link": messages.employee_link(procedure)})
 
 
 def propose(cases: CasesRepository, procedure: Procedure, *, now: datetime,
@@ -348,6 +352,10 @@ def set_consent(cases: CasesRepository, procedure_id: int, *, referent_handicap:
                 now: datetime) -> Procedure:
     """The employee's consent to the référent handicap attending (250 employees or more).
 
+    On a confirmed meeting the change reaches the invitations at once: a new
+    revision of the event invites the référent, or withdraws the invitation
+    (a CANCEL for them alone) when the employee changes their mind.
+
     :raises InvalidValue: ``referent_handicap`` in a company under 250 employees.
     """
     procedure = procedures.get_procedure(cases, procedure_id, lock=True, kind=states.LIAISON)
@@ -356,8 +364,13 @@ def set_consent(cases: CasesRepository, procedure_id: int, *, referent_handicap:
         raise InvalidValue("referent_handicap",
                            f"possible seulement dans les entreprises d'au moins "
                            f"{REFERENT_HANDICAP_HEADCOUNT} salariés")
+    invited_before = procedures.referent_invited(procedure, people.employer)
     procedure.referent_handicap_consent = referent_handicap
     procedure.updated_at = now
+    if (procedure.state == states.CONFIRMED and procedure.starts_at is not None
+            and procedures.referent_invited(procedure, people.employer) != invited_before):
+        procedure.sequence += 1
+        procedures.send_event(cases, procedure, people, now)
     return procedure
 
 

@@ -78,6 +78,12 @@ def follow_up(cases: CasesRepository, procedure: Procedure, kind: str, now: date
 def schedule(cases: CasesRepository, procedure_id: int, starts_at: datetime, *, now: datetime,
              mode: str = "in_person", location: str | None = None,
              video_url: str | None = None) -> Procedure:
-    """Set the visit's date (same as a reprise visit)."""
+    """Set the visit's date (same as a reprise visit).
+
+    The employee gets ``mid_career_scheduled`` (an SMS with a link adding the
+    date to their calendar, or an e-mail) and the invitation, on the SPST's
+    setting ``mid_career_notify_employee``; otherwise only the employer and
+    the SPST are invited.
+    """
     return reprise.schedule(cases, procedure_id, starts_at, now=now, mode=mode,
                             location=location, video_url=video_url)

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.scheduler.adapters.orm import DueAction, Procedure, Slot
+from services.scheduler.adapters.orm import DueAction, Employer, Procedure, Slot
 from services.scheduler.adapters.repository import CasesRepository
+from services.scheduler.domain.rules.liaison import REFERENT_HANDICAP_HEADCOUNT
 from services.scheduler.domain.workflows import states
 from services.scheduler.service_layer import messages, outbox
 from services.scheduler.service_layer.errors import Missing
@@ -18,6 +19,7 @@ WHAT = "procédure"
 SUMMARIES = {states.LIAISON: "Rendez-vous de liaison", states.REPRISE: "Visite de reprise",
              states.MID_CAREER: "Visite de mi-carrière",
              states.PRE_REPRISE: "Visite de pré-reprise"}
+REFERENT_NAME = "Référent handicap"
 
 
 def get_procedure(cases: CasesRepository, procedure_id: int, lock: bool = False,
@@ -116,6 +118,28 @@ def set_appointment(procedure: Procedure, starts_at: datetime, minutes: int, mod
         procedure.calendar_uid = f"relais-{procedure.kind.replace('_', '-')}-{procedure.id}"
 
 
+def referent_invited(procedure: Procedure, employer: Employer) -> bool:
+    """Whether the employer's référent handicap is convened to this meeting.
+
+    Only a liaison meeting, only with the employee's consent, only in a
+    company of 250 employees or more, and only when the employer gave an
+    address. Anything else: not invited (the rule's default).
+    """
+    return (procedure.kind == states.LIAISON and procedure.referent_handicap_consent
+            and employer.headcount >= REFERENT_HANDICAP_HEADCOUNT
+            and bool(employer.referent_handicap_email))
+
+
+def employee_convened(procedure: Procedure, people: messages.Parties) -> bool:
+    """Whether Relais writes to the employee about this appointment.
+
+    Always, except a mid-career visit when the SPST chose not to contact the
+    employee about it (``mid_career_notify_employee``): the employer then
+    passes the convocation on, as the SPST does without Relais.
+    """
+    return procedure.kind != states.MID_CAREER or people.spst.mid_career_notify_employee
+
+
 def location_text(procedure: Procedure) -> str:
     if procedure.mode == "remote":
         return "Visioconférence"
@@ -129,13 +153,17 @@ def event_body(cases: CasesRepository, procedure: Procedure,
     organizer_email = people.spst.planning_email or messages.settings().organizer_email
     attendees = []
     seen = {organizer_email.lower()}
+    employee_email = people.employee.email if employee_convened(procedure, people) else None
     candidates = [
-        (messages.full_name(people.employee), people.employee.email, "req-participant"),
+        (messages.full_name(people.employee), employee_email, "req-participant"),
         (people.employer.name, people.employer.contact_email, "req-participant"),
         (people.spst.name, people.spst.planning_email, "req-participant"),
     ]
     if procedure.kind != states.LIAISON:  # the employer is told, not convened
         candidates[1] = (people.employer.name, people.employer.contact_email, "opt-participant")
+    if referent_invited(procedure, people.employer):
+        candidates.append((REFERENT_NAME, people.employer.referent_handicap_email,
+                           "req-participant"))
     for name, email, role in candidates:
         if email and email.lower() not in seen:
             seen.add(email.lower())

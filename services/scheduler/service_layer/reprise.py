@@ -4,12 +4,18 @@ When the employer records the return (``employees.record_return``) and the
 rules say a visit is required, the procedure opens in the same transaction:
 the SPST is e-mailed at once with the deadline ``R + 8``, and escalations are
 planned at D-3, D-1 and the day after D (to the SPST and the employer) for as
-long as no date is set.
+long as no date is set. A return recorded late takes the escalation already
+due at once; recorded after ``R + 8``, the procedure opens ``missed``.
+
+Decision: a return date more than a year ahead is refused (``return_date``,
+422). A return is recorded when the employer knows it; a date that far is a
+typing error far more often than a plan, and would open a procedure whose
+first message comes a year later.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from services.scheduler.adapters.orm import Procedure
 from services.scheduler.adapters.repository import CasesRepository
@@ -23,6 +29,8 @@ from services.scheduler.service_layer.obligations import obligations_of
 MODES = ("in_person", "remote")
 ESCALATIONS = (timing.REPRISE_D3, timing.REPRISE_D1, timing.REPRISE_MISSED)
 WAITING = (states.REFERRED, states.MISSED)
+#: How far ahead a return date may be recorded (see :func:`check_horizon`).
+HORIZON = timedelta(days=366)
 
 
 def refer(cases: CasesRepository, employee_id: int, *, now: datetime) -> Procedure | None:
@@ -30,11 +38,16 @@ def refer(cases: CasesRepository, employee_id: int, *, now: datetime) -> Procedu
 
     A procedure still waiting for another return date (a corrected or cleared
     date) is cancelled. Calling it again for the same date changes nothing.
+    A date recorded late is accepted (the visit is still owed) and escalated
+    at once: after ``R + 8`` the procedure opens already ``missed``.
 
     :returns: the procedure of this return, or None when no visit is required.
+    :raises InvalidValue: ``return_date`` more than a year ahead.
     """
     employee = get_employee(cases, employee_id)
     returned = employee.return_date
+    if returned is not None:
+        check_horizon(returned, timing.paris_day(now))
     visit = None
     if returned is not None:
         visit = obligations_of(cases, employee_id, timing.paris_day(now)).reprise_visit
@@ -57,9 +70,34 @@ def refer(cases: CasesRepository, employee_id: int, *, now: datetime) -> Procedu
                          template="reprise_referral", now=now, data={
                              "return_date": str(returned), "deadline": str(deadline),
                              "link": messages.planner_link(procedure)})
-        actions = timing.future_only(timing.reprise_actions(deadline), now)
-        procedures.plan(cases, procedure, actions or [(timing.REPRISE_MISSED, now)])
+        steps = timing.reprise_actions(deadline)
+        procedures.plan(cases, procedure, timing.future_only(steps, now))
+        overdue = late_step(steps, now)
+        if overdue is not None:
+            escalate(cases, procedure, overdue, now)
     return procedure
+
+
+def late_step(steps: list[tuple[str, datetime]], now: datetime) -> str | None:
+    """The escalation a late recording has already passed, to take at once (None: in time).
+
+    A return recorded after ``R + 8`` gives the missed step: the procedure is
+    overdue from the start. Recorded after D-3 or D-1, that step is taken now
+    rather than skipped, so the SPST and the employer hear of the urgency.
+    """
+    passed = [kind for kind, due in steps if due <= now]
+    return passed[-1] if passed else None
+
+
+def check_horizon(returned: date, today: date) -> None:
+    """Refuse a return date too far ahead to be a known plan: most likely a typing error.
+
+    :raises InvalidValue: ``return_date`` more than :data:`HORIZON` after ``today``.
+    """
+    if returned > today + HORIZON:
+        raise InvalidValue("return_date",
+                           f"date de reprise trop lointaine (après le {today + HORIZON:%d/%m/%Y}) "
+                           f": enregistrez-la quand elle sera connue")
 
 
 def schedule(cases: CasesRepository, procedure_id: int, starts_at: datetime, *, now: datetime,
@@ -68,7 +106,10 @@ def schedule(cases: CasesRepository, procedure_id: int, starts_at: datetime, *, 
     """The planner sets (or moves) the visit's date: invitations, the employee told.
 
     Works for reprise and mid-career visits. A date after the deadline is
-    accepted (a late visit is better than none) and shown as late.
+    accepted (a late visit is better than none) and shown as late. The
+    employee is told by SMS (by e-mail without a phone), with the calendar
+    invitation at their e-mail address; for a mid-career visit, only on the
+    SPST's setting ``mid_career_notify_employee``.
 
     :raises InvalidValue: a past date or an unknown ``mode``.
     :raises CaseConflict: the procedure is closed.
@@ -91,12 +132,17 @@ def schedule(cases: CasesRepository, procedure_id: int, starts_at: datetime, *, 
     procedures.move(procedure, states.SCHEDULED, now)
     procedures.cancel_actions(cases, procedure)
     procedures.send_event(cases, procedure, people, now)
+    data = {"starts_at": messages.paris_iso(starts_at),
+            "location": procedures.location_text(procedure),
+            "link": messages.employee_link(procedure)}
     if procedure.kind == states.REPRISE:
         messages.to_employee(cases, procedure, people, purpose="scheduled",
                              template="reprise_scheduled", suffix=str(procedure.sequence),
-                             now=now, data={"starts_at": messages.paris_iso(starts_at),
-                                            "location": procedures.location_text(procedure),
-                                            "link": messages.employee_link(procedure)})
+                             now=now, data=data)
+    elif procedures.employee_convened(procedure, people):
+        messages.to_employee(cases, procedure, people, purpose="scheduled",
+                             template="mid_career_scheduled", suffix=str(procedure.sequence),
+                             now=now, invite_link_uid=procedure.calendar_uid, data=data)
     return procedure
 
 

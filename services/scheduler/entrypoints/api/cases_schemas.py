@@ -89,6 +89,10 @@ class EmployerSchema(StrictSchema):
                                  "45 par défaut"})
     contact_email = _email()
     contact_phone = _phone()
+    referent_handicap_email = _email(metadata={
+        "description": "adresse du référent handicap de l'entreprise : invité au rendez-vous "
+                       "de liaison seulement si le salarié y consent et si l'effectif atteint "
+                       "250 salariés"})
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 

@@ -155,10 +155,51 @@ def test_refusal_closes_silently_and_tells_the_employer_neutrally(wf_app: Flask,
 
 def test_an_impossible_window_is_reported(wf_app: Flask, spst: Tenant) -> None:
     procedure_id, _ = _open(spst, start="2025-03-03", end="2025-04-10")
+    before = templates(wf_app)
     body = _accept(spst, procedure_id)
     assert body["state"] == "impossible" and body["slots"] == []
-    assert ("liaison_window_impossible", "email", EMPLOYER) in templates(wf_app)
-    assert ("liaison_window_impossible", "email", SPST) in templates(wf_app)
+    # Everyone concerned is told, the employee who accepted included, once each.
+    assert sorted(templates(wf_app)[len(before):]) == sorted([
+        ("liaison_window_impossible", "email", EMPLOYER),
+        ("liaison_window_impossible", "email", SPST),
+        ("liaison_window_impossible_employee", "sms", PHONE)])
+    told = outbox(wf_app, purpose="impossible")[0].payload
+    assert "/e/" in told["data"]["link"] and told["data"]["name"] == "Marie"
+    assert not due_actions(wf_app)
+    again = spst.post(f"/api/v1/procedures/{procedure_id}/answer", {"accept": True})
+    assert again.status_code == 409
+    assert len(templates(wf_app)) == len(before) + 3
+
+
+def test_an_impossible_window_reaches_an_employee_without_phone_by_email(
+        wf_app: Flask, spst: Tenant) -> None:
+    procedure_id, _ = _open(spst, start="2025-03-03", end="2025-04-10", phone=None,
+                            email="marie@example.fr")
+    _accept(spst, procedure_id)
+    assert ("liaison_window_impossible_employee", "email", "marie@example.fr") in templates(
+        wf_app)
+
+
+def test_a_window_that_closes_before_the_slots_are_proposed_is_reported_to_all(
+        wf_app: Flask, spst: Tenant, peers: FakePeers, clock: Clock) -> None:
+    # Accepted on Monday 7 with the arrêt ending Sunday 20: a window [15, 20],
+    # but the calendar is down, so the slots wait for the sweep...
+    spst.send("PATCH", "/api/v1/settings", {"calendar_planner_id": 7})
+    procedure_id, _ = _open(spst, start="2025-03-03", end="2025-04-20")
+    peers.down = True
+    assert _accept(spst, procedure_id)["state"] == "accepted"
+    # ...which runs again only on the 13th: the SPST could no longer have 8 days.
+    peers.down = False
+    clock.now = datetime(2025, 4, 13, 8, 0, tzinfo=UTC)
+    run_due(wf_app)
+    run_due(wf_app)
+    assert procedure_row(wf_app, procedure_id).state == "impossible"
+    impossible = [t for t in templates(wf_app) if t[0].startswith("liaison_window_impossible")]
+    assert sorted(impossible) == sorted([
+        ("liaison_window_impossible", "email", EMPLOYER),
+        ("liaison_window_impossible", "email", SPST),
+        ("liaison_window_impossible_employee", "sms", PHONE)])
+    assert not outbox(wf_app, purpose="slots-employer")
 
 
 def test_calendar_down_keeps_the_acceptance_and_proposes_later(

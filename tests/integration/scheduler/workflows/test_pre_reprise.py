@@ -73,3 +73,58 @@ def test_an_employer_key_sees_only_its_employer(wf_app: Flask, spst: Tenant) -> 
     assert employer.get(f"/api/v1/employees/{other.employee_id}/procedures").status_code == 404
     ids = [e["id"] for e in employer.get("/api/v1/employees").json["items"]]
     assert ids == [mine.employee_id]
+
+
+PROCEDURE_ROUTES = [
+    ("GET", "", None),
+    ("POST", "/answer", {"accept": True}),
+    ("POST", "/confirm", {"starts_at": "2025-04-16T10:00:00+02:00"}),
+    ("POST", "/reschedule", {"starts_at": "2025-04-16T10:00:00+02:00"}),
+    ("POST", "/cancel", None),
+    ("POST", "/appointment", {"starts_at": "2025-04-16T10:00:00+02:00"}),
+    ("POST", "/consent", {"share_with_employer": True}),
+]
+
+
+def test_an_employer_key_learns_nothing_of_a_request_not_shared(wf_app: Flask,
+                                                                spst: Tenant) -> None:
+    """Every route answers for the hidden procedure exactly as for one that does not exist."""
+    case, procedure_id = _requested(spst)
+    employer = _employer_key(wf_app, spst, case.employer_id)
+    unknown = 2**31 - 1
+    for method, path, body in PROCEDURE_ROUTES:
+        hidden = employer.send(method, f"/api/v1/procedures/{procedure_id}{path}", body)
+        missing = employer.send(method, f"/api/v1/procedures/{unknown}{path}", body)
+        assert hidden.status_code in (403, 404), (path, hidden.json)
+        assert (hidden.status_code, hidden.json) == (missing.status_code, missing.json), path
+    # The employee's listing, even with another procedure in it, leaves it out.
+    opened = spst.post(f"/api/v1/employees/{case.employee_id}/liaison", {})
+    assert opened.status_code == 201, opened.json
+    items = employer.get(f"/api/v1/employees/{case.employee_id}/procedures").json["items"]
+    assert [p["kind"] for p in items] == ["liaison"]
+    # Nothing was changed by the employer's attempts.
+    row = spst.get(f"/api/v1/procedures/{procedure_id}").json
+    assert (row["state"], row["share_with_employer"]) == ("requested", False)
+
+
+def test_the_information_alone_is_hidden_too(wf_app: Flask, spst: Tenant) -> None:
+    case = make_case(spst)
+    daily(wf_app)  # opens the liaison meeting and tells the employee of the pré-reprise
+    listing = spst.get(f"/api/v1/employees/{case.employee_id}/procedures").json["items"]
+    [informed] = [p for p in listing if p["kind"] == "pre_reprise"]
+    assert informed["state"] == "informed"
+    employer = _employer_key(wf_app, spst, case.employer_id)
+    seen = employer.get(f"/api/v1/employees/{case.employee_id}/procedures").json["items"]
+    assert [p["kind"] for p in seen] == ["liaison"]
+    assert employer.get(f"/api/v1/procedures/{informed['id']}").status_code == 404
+
+
+def test_a_withdrawn_consent_hides_it_again(wf_app: Flask, spst: Tenant) -> None:
+    case, procedure_id = _requested(spst)
+    employer = _employer_key(wf_app, spst, case.employer_id)
+    spst.post(f"/api/v1/procedures/{procedure_id}/consent", {"share_with_employer": True})
+    assert employer.get(f"/api/v1/procedures/{procedure_id}").status_code == 200
+    spst.post(f"/api/v1/procedures/{procedure_id}/consent", {"share_with_employer": False})
+    assert employer.get(f"/api/v1/procedures/{procedure_id}").status_code == 404
+    assert employer.get(f"/api/v1/employees/{case.employee_id}/procedures").json[
+        "items"] == []
