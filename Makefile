@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 SERVICES := scheduler notifier calendar
 export RELAIS_ENV ?= development
 
-.PHONY: install run migrate dev-setup demo test lint typecheck test-unit test-integration test-e2e bench bench-quick audit clean
+.PHONY: install run migrate dev-setup demo test lint typecheck test-unit test-integration test-e2e test-faults bench bench-quick audit clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ test-integration: install
 test-e2e: install
 	$(BIN)/pytest tests/e2e -q
 
+test-faults: install
+	$(BIN)/pytest tests/faults -q
+
 ## Everything: lint, types, then every tier.
 test: lint typecheck
 	$(BIN)/pytest -q
@@ -56,11 +59,14 @@ test: lint typecheck
 audit: install
 	$(PY) .ci/audit.py
 
+## Every benchmark (evaluate, feed, notifier, the sweep at 1,000,000 employees): a table
+## compared with docs/benchmarks.md, bench/results.json. BENCH_ARGS="--only sweep --record".
 bench: install
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(BENCH_ARGS)
 
+## The same, smaller (under two minutes), for day-to-day work.
 bench-quick: install
-	$(PY) -m bench.run --quick
+	$(PY) -m bench.run --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache

@@ -1,10 +1,14 @@
-"""Run the benchmarks: ``python -m bench.run [--quick] [--only NAME ...]``.
+"""Run the benchmarks: ``python -m bench.run [--quick] [--only NAME ...] [--record]``.
 
 Each benchmark is a module with a ``NAME``, ``run(quick) -> dict`` (its section
 of ``bench/results.json``) and ``check(result) -> list[str]`` (the targets it
-missed, in words). Register new ones in :data:`BENCHMARKS`. The run prints the
-machine and a table, merges the sections it ran into ``bench/results.json``
-(keeping the others) and exits 1 when a target is missed or a benchmark fails.
+missed, in words). Register new ones in :data:`BENCHMARKS` and their headline
+figures in :data:`bench.figures.FIGURES`. The run prints the machine and a
+table of the headline figures (the ratios among them) next to the previous
+ones kept in ``docs/benchmarks.md``, merges the sections it ran into
+``bench/results.json`` (keeping the others) and exits 1 when a target is
+missed or a benchmark fails. ``--record`` writes this run's figures into
+``docs/benchmarks.md`` as the new previous ones.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from bench import evaluate, feed, machine, notifier, results
+from bench import evaluate, feed, figures, machine, notifier, results, sweep
 
 
 class Benchmark(Protocol):
@@ -27,31 +31,8 @@ class Benchmark(Protocol):
     def check(self, result: dict[str, Any]) -> list[str]: ...
 
 
-BENCHMARKS: list[Benchmark] = [evaluate, feed, notifier]
+BENCHMARKS: list[Benchmark] = [evaluate, feed, notifier, sweep]
 BUSY_WARNING_PCT = 10.0
-
-
-def _fmt(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def table(rows: dict[str, dict[str, Any]]) -> str:
-    head = ("benchmark", "req/s", "p50 ms", "p99 ms", "errors", "conns", "secs", "server")
-    lines = [
-        (name, _fmt(r.get("rps")), _fmt(r.get("p50_ms"), 2), _fmt(r.get("p99_ms"), 2),
-         _fmt(r.get("errors")), _fmt(r.get("concurrency")), _fmt(r.get("duration_s")),
-         _fmt(r.get("server")))
-        for name, r in rows.items()
-    ]
-    widths = [max(len(row[i]) for row in (head, *lines)) for i in range(len(head))]
-    out = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-           for row in (head, *lines)]
-    out.insert(1, "-+-".join("-" * w for w in widths))
-    return "\n".join(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short runs (bench-quick)")
     parser.add_argument("--only", action="append", metavar="NAME",
                         choices=[b.NAME for b in BENCHMARKS], help="run only this benchmark")
+    parser.add_argument("--record", action="store_true",
+                        help="write this run's figures into docs/benchmarks.md")
     args = parser.parse_args(argv)
 
     described = machine.describe()
@@ -95,14 +78,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "render_10k_s", "http_cold_ms", "not_modified_ms", "database",
                     "concurrency", "dispatch_batch", "post_only_per_s", "dispatch_per_s",
                     "sms_per_s", "sink_plain_per_s", "sink_ratio", "sink_wrk_per_s",
-                    "end_to_end_cpu_s", "lost", "duplicated"):
+                    "end_to_end_cpu_s", "lost", "duplicated", "employees", "open_arrets",
+                    "due", "seconds", "scale_ratio", "full_sweep_s", "again_s",
+                    "small_seconds"):
             if key in result:
                 print(f"  {key}: {result[key]}")
 
     results.merge({**rows, "machine": described})
+    mode = "quick" if args.quick else "full"
     print()
-    print(table(rows))
+    print(f"machine: {machine.summary(described)}")
+    print(figures.table(rows, figures.load_previous(), mode))
     print(f"\nresults merged into {results.RESULTS}")
+    if args.record and figures.record(rows, mode, machine.summary(described)):
+        print(f"figures recorded in {figures.DOC} (failed benchmarks left out)")
     if missed:
         print("\nTARGETS MISSED:")
         for line in missed:

@@ -5,25 +5,34 @@ LOCKED`` on PostgreSQL, a conditional ``UPDATE`` everywhere, the row count is
 the proof), each applied in a savepoint: an action that fails stays pending
 for the next sweep, the others go through. The daily sweep opens procedures
 under their unique key, so a second run, or a second worker, opens nothing
-more and therefore sends nothing more.
+more and therefore sends nothing more. It does not read the population: the
+database finds who may have work today through its indexes (migration
+``0004_sweep_indexes``), then the rules decide on those only.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.scheduler.adapters.orm import Arret, DueAction, Employee, Employer, Procedure
+from services.scheduler.adapters import daily_queries
+from services.scheduler.adapters.daily_queries import CaseFacts
+from services.scheduler.adapters.orm import DueAction, Procedure
 from services.scheduler.adapters.peers import PeerError, Peers
 from services.scheduler.adapters.repository import CasesRepository
 from services.scheduler.domain.cases.errors import CaseError
-from services.scheduler.domain.rules import InvalidSituation
-from services.scheduler.domain.rules.mid_career import mid_career_visit
+from services.scheduler.domain.rules import (
+    Absence,
+    Cause,
+    Evaluation,
+    InvalidSituation,
+    Situation,
+    evaluate,
+)
 from services.scheduler.domain.workflows import schedule as timing
 from services.scheduler.domain.workflows import states
 from services.scheduler.domain.workflows.slots import Interval
@@ -128,20 +137,118 @@ def _claim_and_apply(session: Session, action: DueAction, now: datetime,
 
 
 # -- daily sweep --------------------------------------------------------------------
+#
+# Two phases. Finding: the database returns the employees who may have work
+# today (indexed queries, ``adapters/daily_queries.py``), their facts are
+# loaded in batches and the rules decide what is due, exactly as the opening
+# functions below would. Opening: each due item, one savepoint each, through
+# the same functions as ever (they check again, inside the transaction).
+
+LIAISON_OPENED = "liaison_opened"
+PRE_REPRISE_INFORMED = "pre_reprise_informed"
+MID_CAREER_OPENED = "mid_career_opened"
+
+#: A mid-career visit in these states ends the search for its windows (``open_due``).
+MID_CAREER_DONE = (states.SCHEDULED, states.HELD)
+
+Pair = tuple[int, int]
 
 
-def _batches(session: Session, query_ids: list[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
-    for start in range(0, len(query_ids), BATCH):
-        yield query_ids[start:start + BATCH]
+@dataclass(frozen=True)
+class DailyWork:
+    """What the daily sweep opens today: ``(spst_id, employee_id)`` by kind of work."""
+
+    liaison: list[Pair]
+    pre_reprise: list[Pair]
+    mid_career: list[Pair]
+    #: Employees the queries returned, whose facts the rules looked at.
+    candidates: int
+
+    @property
+    def items(self) -> int:
+        return len(self.liaison) + len(self.pre_reprise) + len(self.mid_career)
 
 
-def _each(db: Database, ids: list[tuple[int, int]], work: str, report: SweepReport,
-          now: datetime) -> None:
+def liaison_anchor(evaluation: Evaluation, today: date) -> date | None:
+    """The chain whose liaison meeting the sweep opens today (its start), if any."""
+    current, meeting = evaluation.current_absence, evaluation.liaison_meeting
+    if (current is None or not meeting.eligible or meeting.eligible_from is None
+            or not meeting.eligible_from <= today <= current.end):
+        return None
+    return current.start
+
+
+def pre_reprise_anchor(evaluation: Evaluation) -> date | None:
+    """The chain whose pré-reprise the employee may ask for (its start), as ``inform`` sees it."""
+    current = evaluation.current_absence
+    if current is None or not evaluation.pre_reprise_visit.eligible:
+        return None
+    return current.start
+
+
+def mid_career_anchors(evaluation: Evaluation, today: date, combined: bool) -> list[date]:
+    """The first days of the mid-career windows holding ``today``, as ``open_due`` sees them."""
+    visit = evaluation.mid_career_visit
+    windows = [w for w in ((visit.combined_window if combined else None), visit.window)
+               if w is not None and today in w]
+    return [window.earliest for window in windows]
+
+
+def _evaluation(case: CaseFacts, today: date) -> Evaluation | None:
+    """The rules on the loaded facts, as ``obligations.situation_of`` builds them."""
+    absences = tuple(Absence(Cause(cause), first, last) for cause, first, last in case.arrets)
+    try:
+        return evaluate(Situation(
+            as_of=today, absences=absences,
+            region=case.region, headcount=case.headcount, birth_date=case.birth_date,
+            branch_age=case.branch_age, return_date=case.return_date))
+    except InvalidSituation:
+        return None  # the opening functions refuse it too
+
+
+def _due(case: CaseFacts, today: date, on_leave: bool, in_cohort: bool) -> list[str]:
+    evaluation = _evaluation(case, today)
+    if evaluation is None:
+        return []
+    opened = {(kind, anchor) for kind, anchor, _ in case.procedures}
+    due = []
+    if on_leave:
+        anchor = liaison_anchor(evaluation, today)
+        if anchor is not None and (states.LIAISON, anchor) not in opened:
+            due.append(LIAISON_OPENED)
+        anchor = pre_reprise_anchor(evaluation)
+        if anchor is not None and (states.PRE_REPRISE, anchor) not in opened:
+            due.append(PRE_REPRISE_INFORMED)
+    if in_cohort and not any(kind == states.MID_CAREER and state in MID_CAREER_DONE
+                             for kind, _, state in case.procedures):
+        anchors = mid_career_anchors(evaluation, today, case.combined_window)
+        if any((states.MID_CAREER, anchor) not in opened for anchor in anchors):
+            due.append(MID_CAREER_OPENED)
+    return due
+
+
+def find_daily_work(db: Database, now: datetime) -> DailyWork:
+    """Every item the daily sweep opens at ``now``, without reading the population."""
+    today = timing.paris_day(now)
     with db.session() as session:
-        batches = list(_batches(session, ids))
-    for batch in batches:
+        on_leave = set(daily_queries.on_leave_candidates(session, today))
+        cohort = set(daily_queries.mid_career_candidates(session, today))
+        cases = daily_queries.cases_of(session, sorted(on_leave | cohort))
+    work = DailyWork([], [], [], candidates=len(cases))
+    lists = {LIAISON_OPENED: work.liaison, PRE_REPRISE_INFORMED: work.pre_reprise,
+             MID_CAREER_OPENED: work.mid_career}
+    for case in cases:
+        key = (case.spst_id, case.employee_id)
+        for what in _due(case, today, key in on_leave, key in cohort):
+            lists[what].append(key)
+    return work
+
+
+def _each(db: Database, pairs: list[Pair], work: str, report: SweepReport,
+          now: datetime) -> None:
+    for start in range(0, len(pairs), BATCH):
         with db.session() as session:
-            for spst_id, employee_id in batch:
+            for spst_id, employee_id in pairs[start:start + BATCH]:
                 try:
                     with session.begin_nested():
                         report.add(work, _one(CasesRepository(session, spst_id), employee_id,
@@ -151,9 +258,9 @@ def _each(db: Database, ids: list[tuple[int, int]], work: str, report: SweepRepo
 
 
 def _one(cases: CasesRepository, employee_id: int, work: str, now: datetime) -> int:
-    if work == "liaison_opened":
+    if work == LIAISON_OPENED:
         return _liaison(cases, employee_id, now)
-    if work == "pre_reprise_informed":
+    if work == PRE_REPRISE_INFORMED:
         known = {p.anchor for p in cases.procedures_of(employee_id)
                  if p.kind == states.PRE_REPRISE}
         procedure = pre_reprise.inform(cases, employee_id, now=now)
@@ -165,43 +272,12 @@ def _liaison(cases: CasesRepository, employee_id: int, now: datetime) -> int:
     from services.scheduler.service_layer.obligations import obligations_of
 
     today = timing.paris_day(now)
-    evaluation = obligations_of(cases, employee_id, today)
-    current, meeting = evaluation.current_absence, evaluation.liaison_meeting
-    if (current is None or not meeting.eligible or meeting.eligible_from is None
-            or not meeting.eligible_from <= today <= current.end):
-        return 0
-    if cases.procedure_with_anchor(employee_id, states.LIAISON, current.start) is not None:
+    anchor = liaison_anchor(obligations_of(cases, employee_id, today), today)
+    if anchor is None or cases.procedure_with_anchor(employee_id, states.LIAISON,
+                                                     anchor) is not None:
         return 0
     liaison.open_liaison(cases, employee_id, initiated_by="sweep", now=now)
     return 1
-
-
-def _on_leave(db: Database, today: date) -> list[tuple[int, int]]:
-    """Employees with an arrêt running today (30 days or more ago for its chain to matter)."""
-    with db.session() as session:
-        rows = session.execute(
-            select(Arret.spst_id, Arret.employee_id).distinct()
-            .where(Arret.start <= today, Arret.end >= today)
-            .order_by(Arret.spst_id, Arret.employee_id)).all()
-    return [(spst, employee) for spst, employee in rows]
-
-
-def _mid_career_candidates(db: Database, today: date) -> list[tuple[int, int]]:
-    """Employees inside a mid-career window (or the combined one) today."""
-    found = []
-    with db.session() as session:
-        rows = session.execute(
-            select(Employee.spst_id, Employee.id, Employee.birth_date, Employer.mid_career_age)
-            .join(Employer, (Employer.spst_id == Employee.spst_id)
-                  & (Employer.id == Employee.employer_id))
-            .where(Employee.birth_date.is_not(None))
-            .order_by(Employee.spst_id, Employee.id)).all()
-    for spst_id, employee_id, birth, age in rows:
-        visit = mid_career_visit(birth, age)
-        windows = [w for w in (visit.window, visit.combined_window) if w is not None]
-        if any(today in w for w in windows):
-            found.append((spst_id, employee_id))
-    return found
 
 
 def _held(db: Database, now: datetime) -> int:
@@ -218,11 +294,10 @@ def _held(db: Database, now: datetime) -> int:
 def run_daily(db: Database, now: datetime) -> SweepReport:
     """Open what the day brings: liaison eligibility (day 31), pré-reprise, mid-career."""
     report = SweepReport()
-    today = timing.paris_day(now)
-    on_leave = _on_leave(db, today)
-    _each(db, on_leave, "liaison_opened", report, now)
-    _each(db, on_leave, "pre_reprise_informed", report, now)
-    _each(db, _mid_career_candidates(db, today), "mid_career_opened", report, now)
+    work = find_daily_work(db, now)
+    _each(db, work.liaison, LIAISON_OPENED, report, now)
+    _each(db, work.pre_reprise, PRE_REPRISE_INFORMED, report, now)
+    _each(db, work.mid_career, MID_CAREER_OPENED, report, now)
     report.add("held", _held(db, now))
     return report
 
