@@ -10,7 +10,7 @@ from flask import Flask
 
 from services.calendar.bootstrap import wire
 from services.calendar.entrypoints import metrics
-from services.calendar.entrypoints.api import errors, events, feeds, planners
+from services.calendar.entrypoints.api import errors, events, feeds, planners, privacy
 from services.calendar.settings import REQUIRED_IN_PRODUCTION, calendar_settings
 from shared.cli import register_common_commands
 from shared.web import create_service_app, finish_app
@@ -27,6 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(events.bp)
     app.register_blueprint(planners.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(privacy.bp)
     metrics.register(app)
     register_common_commands(app, MIGRATIONS)
     return finish_app(app)

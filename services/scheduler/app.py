@@ -17,16 +17,27 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the scheduler: rules calculator, cases, and their API."""
-    from services.scheduler.entrypoints import cli, internal, metrics, pages, runtime, worker
-    from services.scheduler.entrypoints.api import cases, evaluate, workflows
+    from services.scheduler.entrypoints import (
+        audit_trail,
+        cli,
+        internal,
+        metrics,
+        pages,
+        runtime,
+        worker,
+    )
+    from services.scheduler.entrypoints.api import cases, evaluate, privacy, workflows
 
     app = create_service_app("scheduler", __name__, scheduler_settings(), test_config)
     app.register_blueprint(evaluate.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(workflows.bp)
+    app.register_blueprint(privacy.bp)
     app.register_blueprint(internal.bp)
     runtime.install(app)
+    audit_trail.install(app)
     app.cli.add_command(worker.sweep_command)
+    app.cli.add_command(worker.purge_command)
     pages.register(app)
     register_common_commands(app, MIGRATIONS)
     cli.register(app)

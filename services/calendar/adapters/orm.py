@@ -72,7 +72,8 @@ class EventRow(Base):
     """An event; ``attendees`` is a JSON list of ``{name, email, role}``."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_planner_id_start_at", "planner_id", "start_at"),)
+    __table_args__ = (Index("ix_events_planner_id_start_at", "planner_id", "start_at"),
+                      Index("ix_events_end_at", "end_at"))  # the retention purge
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uid: Mapped[str] = mapped_column(String(200), unique=True)

@@ -54,6 +54,7 @@ class Notification(Base):
     __table_args__ = (
         Index(None, "status", "next_attempt_at"),
         Index(None, "provider_id"),
+        Index(None, "updated_at"),  # the retention purge
         CheckConstraint(sql_in("status", ALL_STATUSES), name="status"),
         CheckConstraint(sql_in("channel", CHANNELS), name="channel"),
     )
@@ -122,6 +123,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         Index(None, "status", "next_attempt_at"),
+        Index(None, "created_at"),  # the retention purge
         CheckConstraint(sql_in("kind", OUTBOX_KINDS), name="kind"),
         CheckConstraint(sql_in("status", OUTBOX_STATES), name="status"),
     )

@@ -46,7 +46,8 @@ SLOT_STATUSES = ("proposed", "chosen", "discarded")
 DUE_KINDS = ("liaison_reminder", "liaison_propose_slots", "reprise_d3", "reprise_d1",
              "reprise_missed", "mid_career_midyear", "mid_career_closing")
 DUE_STATUSES = ("pending", "done", "cancelled")
-OUTBOX_OPERATIONS = ("notify", "put_event", "cancel_event")
+OUTBOX_OPERATIONS = ("notify", "put_event", "cancel_event", "erase_notifications",
+                     "erase_events")
 OUTBOX_STATUSES = ("pending", "delivered", "failed", "cancelled")
 
 class Base(DeclarativeBase):
@@ -109,6 +110,8 @@ class Employer(Base):
     __table_args__ = (
         UniqueConstraint("spst_id", "id"),
         UniqueConstraint("spst_id", "siret"),
+        # The daily sweep reads the distinct branch ages from it (0004_sweep_indexes).
+        Index(None, "mid_career_age"),
         CheckConstraint("headcount >= 0", name="headcount"),
         CheckConstraint("mid_career_age BETWEEN 18 AND 70", name="mid_career_age"),
         CheckConstraint(sql_in("region", REGIONS), name="region"),
@@ -123,6 +126,8 @@ class Employer(Base):
     mid_career_age: Mapped[int] = mapped_column(Integer, default=45)
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
+    #: Invited to a liaison meeting only with the employee's consent, at 250 employees or more.
+    referent_handicap_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -135,6 +140,8 @@ class Employee(Base):
         UniqueConstraint("spst_id", "id"),
         ForeignKeyConstraint(["spst_id", "employer_id"], ["employers.spst_id", "employers.id"]),
         Index(None, "spst_id", "employer_id", "id"),
+        # The daily sweep's mid-career cohorts, read from the index alone (0004_sweep_indexes).
+        Index(None, "birth_date", "spst_id", "employer_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -158,6 +165,8 @@ class Arret(Base):
         ForeignKeyConstraint(["spst_id", "employee_id"], ["employees.spst_id", "employees.id"],
                              ondelete="CASCADE"),
         Index(None, "spst_id", "employee_id", "id"),
+        # The daily sweep's arrêts running today, read from the index alone (0004_sweep_indexes).
+        Index(None, "end_date", "start_date", "spst_id", "employee_id"),
         CheckConstraint("end_date >= start_date", name="dates"),
         CheckConstraint(sql_in("cause", CAUSES), name="cause"),
     )
@@ -312,3 +321,30 @@ class ProcessedReply(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     procedure_id: Mapped[int | None] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who saw or changed what, and when: ids and codes, never a personal value.
+
+    ``detail`` holds codes only (names of the fields changed, a message's
+    purpose). No foreign key: the entry outlives an erased employee, as the
+    trace of what was done (README, section Privacy).
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index(None, "spst_id", "employee_id", "id"),
+        Index(None, "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spst_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor_type: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(20))
+    object_type: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    employee_id: Mapped[int | None] = mapped_column(Integer)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(String(500))

@@ -9,7 +9,9 @@ the same work twice:
 - the outbox relay, every ``RELAIS_SCHEDULER_RELAY_INTERVAL`` seconds (1);
 - the due-actions sweep (reminders, escalations, follow-ups), every minute;
 - the daily sweep (liaison eligibility on day 31, pré-reprise information,
-  mid-career windows, appointments held), every hour.
+  mid-career windows, appointments held), every hour;
+- the retention purge (closed cases, old messages and audit entries older
+  than ``RELAIS_RETENTION_MONTHS``), every night at 03:15.
 
 ``flask --app services.scheduler.app sweep`` runs each of them once.
 """
@@ -21,7 +23,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -32,8 +34,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from services.scheduler.entrypoints import runtime
-from services.scheduler.service_layer import sweeps
-from services.scheduler.service_layer.relay import OutboxRelay
+from services.scheduler.service_layer import retention, sweeps
+from services.scheduler.service_layer.relay import OutboxRelay, RelayPolicy
+from shared.retention import check_months, retention_months
 from shared.web import database
 
 log = logging.getLogger(__name__)
@@ -52,10 +55,23 @@ def _timed(name: str) -> Iterator[Callable[[int], None]]:
         yield count
 
 
+def relay_policy(app: Flask) -> RelayPolicy:
+    """The relay's lease and backoff, from ``RELAIS_SCHEDULER_RELAY_*`` (defaults otherwise)."""
+    config, default = app.config, RelayPolicy()
+    return RelayPolicy(
+        lease=timedelta(seconds=float(config.get("RELAY_LEASE_SECONDS",
+                                                 default.lease.total_seconds()))),
+        first_delay=timedelta(seconds=float(config.get(
+            "RELAY_FIRST_DELAY_SECONDS", default.first_delay.total_seconds()))),
+        max_delay=timedelta(seconds=float(config.get("RELAY_MAX_DELAY_SECONDS",
+                                                     default.max_delay.total_seconds()))),
+        max_attempts=int(config.get("RELAY_MAX_ATTEMPTS", default.max_attempts)))
+
+
 def relay(app: Flask, now: datetime | None = None) -> int:
     """Deliver the due outbox rows; how many were delivered."""
     with _timed("scheduler_outbox") as count:
-        report = OutboxRelay(database(app), runtime.peers(app)).run_until_idle(
+        report = OutboxRelay(database(app), runtime.peers(app), relay_policy(app)).run_until_idle(
             now or runtime.now(app))
         count(report.delivered + report.failed)
     if report.delivered or report.failed or report.retried:
@@ -85,6 +101,20 @@ def daily(app: Flask, now: datetime | None = None) -> dict[str, int]:
     return report.counts
 
 
+def months(app: Flask) -> int:
+    """``RETENTION_MONTHS`` of the app's config (tests), else ``RELAIS_RETENTION_MONTHS``."""
+    configured = app.config.get("RETENTION_MONTHS")
+    return check_months(int(configured)) if configured else retention_months()
+
+
+def purge(app: Flask, now: datetime | None = None) -> dict[str, int]:
+    """Delete the personal data kept longer than the retention period (idempotent)."""
+    with _timed("scheduler_retention") as count:
+        report = retention.purge(database(app), now or runtime.now(app), months(app))
+        count(report.total)
+    return report.counts()
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     """The worker's scheduler, its jobs and their settings stated explicitly."""
     interval = float(app.config["RELAY_INTERVAL_SECONDS"])
@@ -103,6 +133,10 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     scheduler.add_job(daily, "interval", args=(app,), hours=1, id="daily-sweep",
                       name="Balayage quotidien", next_run_time=start, misfire_grace_time=1800,
                       replace_existing=True)
+    scheduler.add_job(purge, "cron", args=(app,), hour=3, minute=15, id="retention-purge",
+                      name="Purge des données au-delà de la durée de conservation",
+                      misfire_grace_time=6 * 3600, replace_existing=True)
+    months(app)  # a malformed RELAIS_RETENTION_MONTHS stops the worker at start
     return scheduler
 
 
@@ -115,6 +149,14 @@ def sweep_command() -> None:
     click.echo(f"balayage quotidien : {daily(app, now)}")
     click.echo(f"actions échues : {due_actions(app, now)}")
     click.echo(f"outbox : {relay(app, now)} message(s) remis")
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Run the retention purge once (RELAIS_RETENTION_MONTHS, 24 by default)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"purge ({months(app)} mois) : {purge(app, datetime.now(UTC))}")
 
 
 def main() -> int:

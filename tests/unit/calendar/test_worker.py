@@ -14,9 +14,10 @@ def test_scheduler_settings_are_explicit(tmp_path: Path) -> None:
     scheduler = build_scheduler(app)
     assert str(scheduler.timezone) == "Europe/Paris"
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"caldav-push", "invites"}
+    assert set(jobs) == {"caldav-push", "invites", "retention-purge"}
     defaults = scheduler._job_defaults  # applied to the jobs when the scheduler starts
     assert defaults["coalesce"] is True
     assert defaults["max_instances"] == 1
     assert defaults["misfire_grace_time"] == 30
-    assert all(job.trigger.interval.total_seconds() == 5 for job in jobs.values())
+    sweeps = (jobs["caldav-push"], jobs["invites"])
+    assert all(job.trigger.interval.total_seconds() == 5 for job in sweeps)
