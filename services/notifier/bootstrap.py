@@ -24,12 +24,40 @@ Config = Mapping[str, Any]
 
 def sms_backend(config: Config) -> str:
     """``twilio`` when an account is configured, else ``console``."""
-    return "twilio" if config.get("TWILIO_ACCOUNT_SID") else "console"
+    return "twilio" if config.get("TWILIO_ACCOUNT_SID") else CONSOLE
 
 
 def email_backend(config: Config) -> str:
     """``smtp`` when a server is configured, else ``console``."""
-    return "smtp" if config.get("SMTP_HOST") else "console"
+    return "smtp" if config.get("SMTP_HOST") else CONSOLE
+
+
+CONSOLE = "console"
+
+
+def check_backends(config: Config) -> None:
+    """Refuse to start in production with a channel left on the console backend.
+
+    The console backend logs messages and sends none: in production that
+    must be a decision (``RELAIS_NOTIFIER_BACKEND=console``, e.g. a staging
+    stack), never the silent result of a missing provider setting.
+
+    :raises ConfigError: naming the settings to add, or a malformed value.
+    """
+    chosen = config.get("NOTIFIER_BACKEND")
+    if chosen not in (None, "", CONSOLE):
+        raise ConfigError(f"RELAIS_NOTIFIER_BACKEND ne peut valoir que « console » "
+                          f"(reçu {chosen!r})")
+    if config.get("RELAIS_ENV") != "production" or chosen == CONSOLE:
+        return
+    missing = [f"{setting} ({channel})" for setting, channel, backend in (
+        ("TWILIO_ACCOUNT_SID", "SMS", sms_backend(config)),
+        ("SMTP_HOST", "e-mail", email_backend(config))) if backend == CONSOLE]
+    if missing:
+        raise ConfigError(
+            "Production : le backend console journalise les messages sans les envoyer. "
+            f"Configurer {' et '.join(missing)}, ou l'accepter explicitement avec "
+            "RELAIS_NOTIFIER_BACKEND=console.")
 
 
 def build_sms_gateway(config: Config, database: Database | None = None) -> SmsGateway:
@@ -38,7 +66,7 @@ def build_sms_gateway(config: Config, database: Database | None = None) -> SmsGa
     :param database: where the console backend keeps its messages.
     :raises ConfigError: on an incomplete Twilio configuration.
     """
-    if sms_backend(config) == "console":
+    if sms_backend(config) == CONSOLE:
         return ConsoleSmsGateway(database)
     from services.notifier.adapters.twilio_sms import TwilioSmsGateway
 
@@ -52,6 +80,7 @@ def build_sms_gateway(config: Config, database: Database | None = None) -> SmsGa
         messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID"),
         api_base_url=config.get("TWILIO_API_BASE_URL"),
         timeout=float(config.get("PROVIDER_TIMEOUT", 10.0)),
+        pool_size=max(1, int(config.get("DISPATCH_CONCURRENCY", 8))),
     )
     return gateway
 
@@ -61,7 +90,7 @@ def build_email_gateway(config: Config, database: Database | None = None) -> Ema
 
     :raises ConfigError: on an unknown ``SMTP_SECURITY``.
     """
-    if email_backend(config) == "console":
+    if email_backend(config) == CONSOLE:
         return ConsoleEmailGateway(database)
     from services.notifier.adapters.smtp_email import SmtpEmailGateway
 

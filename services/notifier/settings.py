@@ -3,6 +3,8 @@
 Providers are chosen by presence: with ``TWILIO_ACCOUNT_SID`` SMS go through
 Twilio, with ``SMTP_HOST`` e-mail goes through SMTP; otherwise both use the
 ``console`` backend (logged, and listed on ``/dev/outbox`` in development).
+In production the console backend is refused unless
+``RELAIS_NOTIFIER_BACKEND=console`` accepts it explicitly.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ def notifier_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any
     return {
         "API_DESCRIPTION": "Envoi durable des SMS (Twilio) et e-mails (SMTP) de Relais.",
         "API_RATE_LIMIT": env_str("RELAIS_NOTIFIER_RATE_LIMIT", "6000/minute", e),
+        # "console": accept the console backend in production (see bootstrap.check_backends).
+        "NOTIFIER_BACKEND": env_str("RELAIS_NOTIFIER_BACKEND", None, e),
         # Twilio
         "TWILIO_ACCOUNT_SID": env_str("TWILIO_ACCOUNT_SID", None, e),
         "TWILIO_AUTH_TOKEN": env_str("TWILIO_AUTH_TOKEN", None, e),

@@ -3,8 +3,9 @@
 What each failure means for the dispatcher (see :class:`DeliveryError`):
 
 - HTTP 429 or Twilio code 20429, any 5xx, a connection that could not be
-  opened (refused, DNS, connect timeout, TLS): *transient*, try again later,
-  after ``Retry-After`` when Twilio sends one.
+  opened (refused, DNS, connect timeout, TLS) or a request that could not be
+  written out whole: *transient*, try again later, after ``Retry-After`` when
+  Twilio sends one.
 - 21610 (recipient sent STOP): *permanent* and ``opted_out``.
 - 21211, 21614, 30005, 30006, 30007 and every other 4xx: *permanent*.
 - 401/403 (wrong account SID or token): *transient*. The fault is our
@@ -22,15 +23,15 @@ where the Twilio host is rewritten.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, cast
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http import HttpClient
 from twilio.http.response import Response
@@ -38,6 +39,11 @@ from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from services.notifier.adapters.gateways import DeliveryError, SendResult, SmsGateway
+from services.notifier.adapters.keepalive import (
+    KeepAlivePool,
+    TransportError,
+    basic_authorization,
+)
 from shared.logging import mask
 
 log = logging.getLogger(__name__)
@@ -119,14 +125,26 @@ def classify_error(
     return DeliveryError(f"{label} : {text}", permanent=True, code=code_str)
 
 
+AMBIGUOUS_TIMEOUT = ("Twilio n'a pas répondu à temps : le SMS a peut-être été accepté, pas de "
+                     "renvoi automatique")
+AMBIGUOUS_DROP = "connexion à Twilio coupée avant la réponse : le SMS a peut-être été accepté"
+
+
+def transport_failure(exc: TransportError) -> DeliveryError:
+    """Classify a failure of our own transport: did the request leave?"""
+    if not exc.sent:
+        return DeliveryError(f"Twilio injoignable : {exc}")
+    if exc.timeout:
+        return DeliveryError(AMBIGUOUS_TIMEOUT, ambiguous=True, code="timeout")
+    return DeliveryError(AMBIGUOUS_DROP, ambiguous=True, code="connection_lost")
+
+
 def transport_error(exc: requests.RequestException) -> DeliveryError:
-    """Classify a failure below HTTP: was the request sent or not?"""
+    """Classify a failure of a ``requests`` transport: was the request sent or not?"""
     if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
         return DeliveryError(f"Twilio injoignable : {type(exc).__name__}")
     if isinstance(exc, requests.ReadTimeout):
-        return DeliveryError(
-            "Twilio n'a pas répondu à temps : le SMS a peut-être été accepté, pas de renvoi "
-            "automatique", ambiguous=True, code="timeout")
+        return DeliveryError(AMBIGUOUS_TIMEOUT, ambiguous=True, code="timeout")
     if isinstance(exc, requests.ConnectionError):
         reason = exc.args[0] if exc.args else None
         if isinstance(reason, MaxRetryError):
@@ -134,39 +152,28 @@ def transport_error(exc: requests.RequestException) -> DeliveryError:
         if isinstance(reason, NewConnectionError | NameResolutionError | ConnectionRefusedError):
             return DeliveryError(f"Twilio injoignable : {type(reason).__name__}")
         # Dropped once the request was on the wire: it may have been processed.
-        return DeliveryError(
-            "connexion à Twilio coupée avant la réponse : le SMS a peut-être été accepté",
-            ambiguous=True, code="connection_lost")
+        return DeliveryError(AMBIGUOUS_DROP, ambiguous=True, code="connection_lost")
     return DeliveryError(f"erreur de transport vers Twilio : {type(exc).__name__}")
 
 
 class PooledHttpClient(HttpClient):  # type: ignore[misc]  # twilio ships no types
-    """A ``requests`` transport for the Twilio client, fit for concurrent senders.
+    """The Twilio client's transport: keep-alive connections shared by the senders.
 
-    One pooled session, separate connect and read timeouts (twilio's own
-    client takes a single number), and no retries of its own: retrying is
-    the dispatcher's decision, made with the classification above.
-
-    ``requests`` reads the environment (proxy variables, ``REQUESTS_CA_BUNDLE``)
-    again on every request, a fifth of a send's CPU: here it is read once per
-    origin (scheme and host) and reused, so proxies and CA bundles set in the
-    environment still apply. ``.netrc`` is never consulted: Twilio requests
-    always carry their own credentials.
+    :class:`~services.notifier.adapters.keepalive.KeepAlivePool` does the HTTP:
+    separate connect and read timeouts (twilio's own client takes a single
+    number), no retries of its own (retrying is the dispatcher's decision,
+    made with the classification above), proxies and CA bundle from the
+    environment. Forms and query strings are encoded as ``requests`` encodes
+    them (lists as repeated keys).
     """
 
     def __init__(
         self, *, connect_timeout: float = 5.0, read_timeout: float = 10.0, pool_size: int = 32
     ) -> None:
         super().__init__(logging.getLogger("twilio.http_client"), False, None)
-        if connect_timeout <= 0 or read_timeout <= 0:
-            raise ValueError("les délais doivent être positifs")
+        self.pool = KeepAlivePool(connect_timeout=connect_timeout, read_timeout=read_timeout,
+                                  pool_size=pool_size)
         self.timeouts = (connect_timeout, read_timeout)
-        self.session = requests.Session()
-        self.session.trust_env = False  # read once per origin instead: _environment()
-        self._environments: dict[str, dict[str, Any]] = {}
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
 
     def request(
         self, method: str, uri: str, params: dict[str, object] | None = None,
@@ -174,30 +181,24 @@ class PooledHttpClient(HttpClient):  # type: ignore[misc]  # twilio ships no typ
         auth: tuple[str, str] | None = None, timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Response:
-        """Send one request; ``requests`` exceptions propagate."""
-        environment = self._environment(uri)
-        answer = self.session.request(
-            method.upper(), uri, params=cast(Any, params), data=data, headers=headers, auth=auth,
-            timeout=(self.timeouts[0], timeout or self.timeouts[1]),
-            allow_redirects=allow_redirects, proxies=environment["proxies"],
-            verify=environment["verify"], cert=environment["cert"],
-        )
-        return Response(answer.status_code, answer.text, answer.headers)
-
-    def _environment(self, uri: str) -> dict[str, Any]:
-        """Proxies, CA bundle and client certificate the environment sets for ``uri``'s origin."""
-        parts = urlsplit(uri)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        found = self._environments.get(origin)
-        if found is None:
-            with requests.Session() as reader:  # trust_env: reads os.environ, as requests does
-                found = dict(reader.merge_environment_settings(origin + "/", {}, None, None,
-                                                                None))
-            self._environments[origin] = found
-        return found
+        """Send one request; :class:`TransportError` when no answer came back."""
+        sent_headers = dict(headers or {})
+        if auth is not None:
+            sent_headers["Authorization"] = basic_authorization(*auth)
+        if params:
+            uri += ("&" if "?" in uri else "?") + urlencode(params, doseq=True)
+        body = None
+        if data is not None:
+            if sent_headers.get("Content-Type", "").startswith("application/json"):
+                body = json.dumps(data).encode()
+            else:
+                body = urlencode(data, doseq=True).encode()
+                sent_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        answer = self.pool.request(method.upper(), uri, body, sent_headers, read_timeout=timeout)
+        return Response(answer.status, answer.body.decode("utf-8", "replace"), answer.headers)
 
     def close(self) -> None:
-        self.session.close()
+        self.pool.close()
 
 
 class _Routed(HttpClient):  # type: ignore[misc]
@@ -245,19 +246,20 @@ class TwilioSmsGateway(SmsGateway):
     :param api_base_url: replaces ``https://api.twilio.com`` (tests, benchmark).
     :param timeout: read timeout in seconds; connecting gets at most 5 s.
     :param http_client: the transport (tests); a :class:`PooledHttpClient` by default.
+    :param pool_size: connections kept open: the number of threads sending at once.
     :raises ValueError: without a sender.
     """
 
     def __init__(
         self, account_sid: str, auth_token: str, from_number: str | None = None,
         messaging_service_sid: str | None = None, api_base_url: str | None = None,
-        timeout: float = 10.0, *, http_client: HttpClient | None = None,
+        timeout: float = 10.0, *, http_client: HttpClient | None = None, pool_size: int = 32,
     ) -> None:
         if not (from_number or messaging_service_sid):
             raise ValueError("TWILIO_FROM_NUMBER ou TWILIO_MESSAGING_SERVICE_SID est requis")
         self.from_number, self.messaging_service_sid = from_number, messaging_service_sid
         transport = http_client or PooledHttpClient(
-            connect_timeout=min(5.0, timeout), read_timeout=timeout)
+            connect_timeout=min(5.0, timeout), read_timeout=timeout, pool_size=pool_size)
         self._http = _Routed(transport, api_base_url or None)
         self._client = Client(account_sid, auth_token, http_client=self._http)
 
@@ -284,7 +286,9 @@ class TwilioSmsGateway(SmsGateway):
             raise self._http_error(exc.status, exc.code, exc.msg) from exc
         except TwilioServiceException as exc:
             raise self._http_error(exc.status, exc.code, exc.detail or exc.title) from exc
-        except requests.RequestException as exc:
+        except TransportError as exc:
+            raise transport_failure(exc) from exc
+        except requests.RequestException as exc:  # a requests-based transport (tests)
             raise transport_error(exc) from exc
         except TwilioException as exc:
             raise DeliveryError(f"erreur du client Twilio : {mask(str(exc))}") from exc

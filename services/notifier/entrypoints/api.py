@@ -54,12 +54,12 @@ def create_notification() -> tuple[Response, int, dict[str, str]]:
     fields: dict[str, Any] = request_schema.load(json_body())
     command = NotificationRequest(**fields)
     try:
-        with database().session() as session:
-            notification, created = notifications.submit(session, command, _now())
-            body = {"id": notification.id, "status": notification.status}
+        with notifications.unit_of_work(database()) as connection:
+            queued, created = notifications.submit(connection, command, _now())
     except Refused as exc:
         raise _api_error(exc) from exc
-    location = url_for(".get_notification", notification_id=body["id"])
+    body = {"id": queued.id, "status": queued.status}
+    location = url_for(".get_notification", notification_id=queued.id)
     return jsonify(body), 202 if created else 200, {"Location": location}
 
 

@@ -10,10 +10,14 @@ same row (SQLite ignores ``SKIP LOCKED``). The conditional update is one
 row another dispatcher took meanwhile is no longer due and is left out. A
 taken row is ``sending`` with a lease (``next_attempt_at`` = now + lease).
 
-Send: outside any transaction, several at once (a thread pool).
+Send: outside any transaction, ``concurrency`` at once (a thread pool), as a
+stream: at most ``batch`` notifications are claimed and not yet recorded,
+and each half of that window is claimed again, and its results recorded, as
+soon as it is free, so that the senders never wait for a whole batch nor for
+the database (:meth:`Dispatcher.run_until_idle`).
 
-Record (fenced by the attempt number; the plain successes of a batch in one
-transaction, every other outcome in its own):
+Record (fenced by the attempt number; the plain successes of a group in one
+statement, every other outcome in its own transaction):
 - accepted: ``sent`` with the provider id;
 - transient error (429, 5xx, network): back to ``queued`` after a backoff with
   jitter, until the attempts run out, then ``failed``;
@@ -37,6 +41,7 @@ pushed to the next allowed moment; e-mail goes out at any hour.
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import threading
 import time
@@ -152,17 +157,81 @@ class Dispatcher:
 
     def run_until_idle(self, stop: threading.Event | None = None,
                        max_seconds: float = 30.0) -> int:
-        """Run batches until none is due, ``stop`` is set or time is up.
+        """Send what is due, as a stream, until none is due, ``stop`` is set or time is up.
 
-        A batch lost entirely to another dispatcher is not "idle": go on.
+        At most ``batch`` notifications are claimed and not yet recorded at
+        any time (what a crash can leave ``sending``); ``concurrency`` of them
+        are being sent. Each time half the window is free again, the freed
+        half is claimed, and each time half a window of results is in, they
+        are recorded: the senders do not wait for the database. Once a claim
+        finds fewer than it asked for, everything due was in hand: the run
+        ends when those are sent and recorded.
+
+        :returns: how many notifications were attempted.
         """
-        done, started = 0, time.monotonic()
-        while not (stop and stop.is_set()) and time.monotonic() - started < max_seconds:
-            count, seen = self._run_batch()
-            done += count
-            if seen == 0:
+        window = max(1, self.settings.batch)
+        half = max(1, window // 2)
+        results: queue.SimpleQueue[tuple[Claimed, Attempt | None]] = queue.SimpleQueue()
+        outstanding = 0  # claimed, not back from the senders yet
+        finished: list[tuple[Claimed, Attempt]] = []
+        done, started, caught_up, broken = 0, time.monotonic(), False, False
+        while True:
+            stopping = (broken or bool(stop and stop.is_set())
+                        or time.monotonic() - started >= max_seconds)
+            free = window - outstanding - len(finished)
+            if not (stopping or caught_up) and free >= (half if outstanding else 1):
+                try:
+                    claimed, seen = self._claim(free)
+                except Exception:
+                    if outstanding == 0 and not finished:
+                        raise
+                    # Sends are in flight: record them before giving up, or
+                    # their rows would be sent again once their lease runs out.
+                    log.exception("échec d'une prise de notifications : fin du tour")
+                    broken = True
+                    continue
+                for item in claimed:
+                    self.pool.submit(self._send_into, item, results)
+                outstanding += len(claimed)
+                done += len(claimed)
+                caught_up = seen < free
+            if outstanding == 0:
+                self._record_finished(finished)
+                if stopping or caught_up:
+                    return done
+                continue
+            outstanding -= self._collect(results, finished)
+            if len(finished) >= half or outstanding == 0 or stopping:
+                self._record_finished(finished)
+
+    def _send_into(self, claimed: Claimed,
+                   results: queue.SimpleQueue[tuple[Claimed, Attempt | None]]) -> None:
+        """Send in a pool thread; the result (None if the thread died) goes to ``results``."""
+        attempt: Attempt | None = None
+        try:
+            attempt = self.send(claimed)
+        finally:
+            results.put((claimed, attempt))
+
+    @staticmethod
+    def _collect(results: queue.SimpleQueue[tuple[Claimed, Attempt | None]],
+                 finished: list[tuple[Claimed, Attempt]]) -> int:
+        """Wait for one result, take every other one already in; how many were taken."""
+        taken = [results.get()]
+        while True:
+            try:
+                taken.append(results.get_nowait())
+            except queue.Empty:
                 break
-        return done
+        # A send that died without an outcome is left ``sending``: its lease
+        # runs out and it is sent again, flagged, as after a crash.
+        finished += [(c, a) for c, a in taken if a is not None]
+        return len(taken)
+
+    def _record_finished(self, finished: list[tuple[Claimed, Attempt]]) -> None:
+        if finished:
+            self.record_all(finished[:])
+            finished.clear()
 
     # -- claim --------------------------------------------------------------
 
@@ -170,7 +239,8 @@ class Dispatcher:
         """Take up to ``batch`` due notifications, marked ``sending`` with a lease."""
         return self._claim()[0]
 
-    def _claim(self) -> tuple[list[Claimed], int]:
+    def _claim(self, limit: int | None = None) -> tuple[list[Claimed], int]:
+        """Claim up to ``limit`` (default: ``batch``); also answers how many due rows were seen."""
         now = self.clock()
         quiet = self.settings.quiet_hours
         sms_allowed = quiet is None or quiet.allows(now)
@@ -184,7 +254,7 @@ class Dispatcher:
                      .where(Notification.status.in_(DUE_STATUSES),
                             Notification.next_attempt_at <= now)
                      .order_by(Notification.next_attempt_at)
-                     .limit(self.settings.batch))
+                     .limit(limit or self.settings.batch))
             if not sms_allowed:
                 query = query.where(Notification.channel == "email")
             if self.postgres:

@@ -11,28 +11,30 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, select
+from sqlalchemy import Connection, Table, bindparam, exists, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.notifier.adapters import templates
 from services.notifier.adapters.orm import Notification, NotificationEvent, SmsOptOut
+from services.notifier.adapters.wakeup import CHANNEL as QUEUED_CHANNEL
 from services.notifier.domain.segments import measure
 from services.notifier.domain.states import Status, can_cancel
 from services.notifier.service_layer.emails import EmailBuildError, build_email
 from services.notifier.service_layer.history import move
-from services.notifier.service_layer.provider_events import is_opted_out
 from services.notifier.service_layer.recipients import (
     InvalidRecipient,
     normalize_email,
     normalize_phone,
 )
 from services.notifier.service_layer.snapshots import Claimed
+from shared.db import Database
 
 
 class Refused(Exception):
@@ -76,21 +78,45 @@ class NotificationRequest:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def submit(session: Session, request: NotificationRequest, now: datetime
-           ) -> tuple[Notification, bool]:
+@dataclass(frozen=True)
+class Queued:
+    """What the API answers about a queued notification."""
+
+    id: str
+    status: str
+
+
+@contextmanager
+def unit_of_work(database: Database) -> Iterator[Connection]:
+    """The connection :func:`submit` works in, committed before it is given back.
+
+    PostgreSQL: an autocommit connection, since :func:`submit` writes with one
+    statement, atomic and committed when it returns (no ``BEGIN``/``COMMIT``
+    round trips, no ORM session). SQLite: a transaction, committed at the end.
+    """
+    if database.engine.dialect.name == "postgresql":
+        with database.engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        with database.engine.begin() as connection:
+            yield connection
+
+
+def submit(connection: Connection, request: NotificationRequest, now: datetime
+           ) -> tuple[Queued, bool]:
     """Queue the notification, or return the one already queued under its key.
 
-    Two round trips to the database at most in the common case: one statement
-    inserts the notification unless its key is taken or the number opted out
-    (``INSERT ... SELECT ... WHERE NOT EXISTS (opt-out) ON CONFLICT
-    (idempotency_key) DO NOTHING``), together with its first history line
-    (PostgreSQL: one statement, the history line in a ``WITH``; SQLite: a
-    second one); the caller's commit is the other. Only when nothing was
-    inserted is the key read back. Answers are the same, in the same order of
-    precedence, as checking the key, then the opt-out, then the template: a
-    key already used wins over every other refusal.
+    One round trip to the database in the common case on PostgreSQL: one
+    statement inserts the notification unless its key is taken or the number
+    opted out (``INSERT ... SELECT ... WHERE NOT EXISTS (opt-out) ON CONFLICT
+    (idempotency_key) DO NOTHING``), together with its first history line and
+    the dispatcher's wake-up (SQLite: the history line is a second statement).
+    Only when nothing was inserted is the key read back. Answers are the same,
+    in the same order of precedence, as checking the key, then the opt-out,
+    then the template: a key already used wins over every other refusal.
 
-    :returns: the notification and whether this call created it.
+    :param connection: from :func:`unit_of_work`.
+    :returns: the notification (id and status) and whether this call created it.
     :raises Refused: invalid recipient or template data (422), opted-out
         phone (409), or the key reused for a different request (409).
     """
@@ -103,12 +129,12 @@ def submit(session: Session, request: NotificationRequest, now: datetime
             _check_email(request, recipient, rendered.subject, rendered.body, rendered.html,
                          now)
     except templates.TemplateError as exc:
-        known = _known(session, request, recipient, fingerprint)
+        known = _known(connection, request, recipient, fingerprint)
         if known is not None:
             return known, False
         raise Refused(422, "invalid_input", str(exc), exc.field) from exc
     except Refused:
-        known = _known(session, request, recipient, fingerprint)
+        known = _known(connection, request, recipient, fingerprint)
         if known is not None:
             return known, False
         raise
@@ -124,11 +150,11 @@ def submit(session: Session, request: NotificationRequest, now: datetime
         "status": Status.QUEUED.value, "attempts": 0, "possibly_duplicated": False,
         "possibly_sent": False, "created_at": now, "updated_at": now,
     }
-    if _insert_new(session, values, RECEIVED):
-        return Notification(**values), True
+    if _insert_new(connection, values, RECEIVED):
+        return Queued(values["id"], values["status"]), True
     # Not inserted: the key is taken (committed by another request, maybe a
     # concurrent one this statement waited for), or the number opted out.
-    known = _known(session, request, recipient, fingerprint)
+    known = _known(connection, request, recipient, fingerprint)
     if known is not None:
         return known, False
     raise RuntimeError(f"notification {request.idempotency_key!r} ni créée ni trouvée")
@@ -163,15 +189,23 @@ def _guarded_insert(dialect: str) -> Any:
 
 
 def _insert_with_event() -> Any:
-    """PostgreSQL: the guarded insert and the history line, in one statement."""
+    """PostgreSQL: the guarded insert, the history line and the dispatcher's wake-up.
+
+    One statement: ``WITH created AS (INSERT ...), history AS (INSERT ...)
+    SELECT ..., pg_notify(...) FROM history``; the notification (see
+    :mod:`services.notifier.adapters.wakeup`) leaves at commit, and only when
+    a row was inserted.
+    """
     events = EVENTS
     created = _guarded_insert("postgresql").cte("created")
-    return (events.insert()
-            .from_select(["notification_id", "status", "at", "detail"],
-                         select(created.c.id, created.c.status, created.c.created_at,
-                                bindparam("detail", type_=events.c.detail.type)))
-            .returning(events.c.notification_id)
-            .add_cte(created, nest_here=True))
+    history = (events.insert()
+               .from_select(["notification_id", "status", "at", "detail"],
+                            select(created.c.id, created.c.status, created.c.created_at,
+                                   bindparam("detail", type_=events.c.detail.type)))
+               .returning(events.c.notification_id)
+               .cte("history"))
+    return select(history.c.notification_id,
+                  func.pg_notify(literal_column(f"'{QUEUED_CHANNEL}'"), literal_column("''")))
 
 
 _STATEMENTS: dict[str, Any] = {}
@@ -184,24 +218,18 @@ def _statement(name: str, build: Callable[[], Any]) -> Any:
     return statement
 
 
-def _insert_new(session: Session, values: dict[str, Any], detail: str) -> bool:
+def _insert_new(connection: Connection, values: dict[str, Any], detail: str) -> bool:
     """Insert the notification ``values`` and its first history line, unless refused.
 
     :returns: False when nothing was written: the key is taken or the phone
         opted out (the guard of :func:`_guarded_insert`).
     """
-    dialect = session.get_bind().dialect.name
+    dialect = connection.dialect.name
     params = {name: values[name] for name in _NEW_COLUMNS}
     params["opt_out_phone"] = values["recipient"] if values["channel"] == "sms" else None
     if dialect == "postgresql":
-        # One statement writes both rows, atomically on its own: when it opens
-        # the unit of work it runs in autocommit, without BEGIN and COMMIT
-        # round trips (the caller's commit then has nothing left to do).
-        options = {} if session.in_transaction() else {"isolation_level": "AUTOCOMMIT"}
-        connection = session.connection(execution_options=options)
         statement = _statement(dialect, _insert_with_event)
         return connection.execute(statement, params | {"detail": detail}).first() is not None
-    connection = session.connection()
     statement = _statement(dialect, lambda: _guarded_insert(dialect))
     if connection.execute(statement, params).first() is None:
         return False
@@ -211,8 +239,8 @@ def _insert_new(session: Session, values: dict[str, Any], detail: str) -> bool:
     return True
 
 
-def _known(session: Session, request: NotificationRequest, recipient: str,
-           fingerprint: str) -> Notification | None:
+def _known(connection: Connection, request: NotificationRequest, recipient: str,
+           fingerprint: str) -> Queued | None:
     """For a request not inserted: the checks that come first, in their order.
 
     :returns: the notification already queued under the key (same request),
@@ -220,10 +248,16 @@ def _known(session: Session, request: NotificationRequest, recipient: str,
     :raises Refused: the key used for another request (409), then the
         opt-out (409).
     """
-    existing = _by_key(session, request.idempotency_key)
+    existing = connection.execute(
+        select(Notification.id, Notification.status, Notification.fingerprint)
+        .where(Notification.idempotency_key == request.idempotency_key)).first()
     if existing is not None:
-        return _same(existing, fingerprint)
-    if request.channel == "sms" and is_opted_out(session, recipient):
+        if existing.fingerprint != fingerprint:
+            raise Refused(409, "idempotency_conflict", "cette clé d'idempotence a déjà servi "
+                          "pour une demande différente", "idempotency_key")
+        return Queued(existing.id, existing.status)
+    if request.channel == "sms" and connection.execute(
+            select(SmsOptOut.opted_out).where(SmsOptOut.phone == recipient)).scalar():
         raise Refused(409, "sms_opted_out", "ce numéro a refusé les SMS (STOP) : "
                       "utilisez l'e-mail pour joindre cette personne", "to")
     return None
@@ -280,15 +314,3 @@ def _check_email(request: NotificationRequest, recipient: str, subject: str | No
         build_email(trial, "Relais <verification@relais.invalid>")
     except EmailBuildError as exc:
         raise Refused(422, "invalid_input", f"attachments : {exc}", "attachments") from exc
-
-
-def _by_key(session: Session, key: str) -> Notification | None:
-    return session.scalars(select(Notification).where(
-        Notification.idempotency_key == key)).first()
-
-
-def _same(existing: Notification, fingerprint: str) -> Notification:
-    if existing.fingerprint != fingerprint:
-        raise Refused(409, "idempotency_conflict", "cette clé d'idempotence a déjà servi "
-                      "pour une demande différente", "idempotency_key")
-    return existing

@@ -12,6 +12,7 @@ from services.notifier.bootstrap import (
     build_dispatcher,
     build_email_gateway,
     build_sms_gateway,
+    check_backends,
     status_callback_url,
 )
 from services.notifier.domain.kinds import EXAMPLES
@@ -91,3 +92,50 @@ def test_status_callback_url() -> None:
     assert status_callback_url({"PUBLIC_BASE_URL": "https://n.example.fr/"}) == (
         "https://n.example.fr/webhooks/twilio/status")
     assert status_callback_url({"TWILIO_STATUS_CALLBACK_URL": "https://x/y"}) == "https://x/y"
+
+
+PRODUCTION = {"RELAIS_ENV": "production", "DATABASE_URL": "sqlite://",
+              "SERVICE_TOKEN": "jeton-de-production", "SECRET_KEY": "clé-de-production"}
+TWILIO = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "secret",
+          "TWILIO_FROM_NUMBER": "+33700000000"}
+
+
+def test_production_refuses_the_console_backend_unless_told() -> None:
+    with pytest.raises(ConfigError) as caught:
+        check_backends(PRODUCTION)
+    assert "TWILIO_ACCOUNT_SID (SMS)" in str(caught.value)
+    assert "SMTP_HOST (e-mail)" in str(caught.value)
+    assert "RELAIS_NOTIFIER_BACKEND=console" in str(caught.value)
+    with pytest.raises(ConfigError, match="SMTP_HOST") as caught:
+        check_backends(PRODUCTION | TWILIO)
+    assert "TWILIO" not in str(caught.value)
+    check_backends(PRODUCTION | TWILIO | {"SMTP_HOST": "smtp.example.fr"})
+    check_backends(PRODUCTION | {"NOTIFIER_BACKEND": "console"})
+    check_backends({"RELAIS_ENV": "development"})  # the console is the default there
+
+
+def test_a_malformed_backend_choice_is_refused_everywhere() -> None:
+    with pytest.raises(ConfigError, match="RELAIS_NOTIFIER_BACKEND"):
+        check_backends({"RELAIS_ENV": "development", "NOTIFIER_BACKEND": "twilio"})
+
+
+def test_production_app_and_worker_refuse_to_start_on_the_console(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.notifier.app import create_app
+    from services.notifier.entrypoints import worker
+
+    for name in ("TWILIO_ACCOUNT_SID", "SMTP_HOST", "RELAIS_NOTIFIER_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    environ = {"RELAIS_ENV": "production", "DATABASE_URL": "sqlite://",
+               "RELAIS_SERVICE_TOKEN": "jeton-de-production",
+               "RELAIS_SECRET_KEY": "clé-de-production"}
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match="RELAIS_NOTIFIER_BACKEND=console"):
+        create_app()
+    with pytest.raises(ConfigError, match="RELAIS_NOTIFIER_BACKEND=console"):
+        worker.main()
+    monkeypatch.setenv("RELAIS_NOTIFIER_BACKEND", "console")
+    app = create_app()
+    assert app.config["NOTIFIER_BACKEND"] == "console"
+    database(app).dispose()

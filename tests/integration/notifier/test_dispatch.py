@@ -317,3 +317,73 @@ def test_a_batch_of_successes_is_recorded_row_by_row_behind_its_fence(
                 "sent", 1, "accepté par le fournisseur")
             assert len(history) == 2
     dispatcher.close()
+
+
+class _SlowFirst(FakeSmsGateway):
+    """Holds the send to one number until every other message has gone; counts, at
+    each send, the notifications claimed (``sending``) in the database."""
+
+    def __init__(self, db: Database, slow_to: str, others: int) -> None:
+        super().__init__()
+        self.db, self.slow_to, self.others = db, slow_to, others
+        self.others_sent = threading.Event()
+        self.claimed_seen: list[int] = []
+
+    def send(self, *, to: str, body: str, status_callback: str | None,
+             idempotency_key: str) -> Any:
+        from sqlalchemy import func
+
+        with self.db.session() as session:
+            claimed = session.scalar(select(func.count()).select_from(Notification).where(
+                Notification.status == "sending"))
+        with self.script.lock:
+            self.claimed_seen.append(int(claimed or 0))
+        if to == self.slow_to:
+            assert self.others_sent.wait(20), "the slow send held the others back"
+        result = super().send(to=to, body=body, status_callback=status_callback,
+                              idempotency_key=idempotency_key)
+        if len(self.sent) == self.others:
+            self.others_sent.set()
+        return result
+
+
+def test_a_slow_send_does_not_hold_the_others_and_the_window_is_bounded(
+        notifier_client: FlaskClient, notifier_db: Database, gateways: Gateways,
+        clock: Clock) -> None:
+    slow = "+33612340000"
+    ids = [queue(notifier_client, sms(to=slow, idempotency_key="slow-key-0"))]
+    clock.advance(seconds=1)  # claimed first: the oldest due
+    ids += [queue(notifier_client, sms(to=f"+336123400{n:02d}", idempotency_key=f"fast-key-{n}"))
+            for n in range(1, 25)]
+    gateways.sms = _SlowFirst(notifier_db, slow, others=24)
+    clock.advance(seconds=1)
+    dispatcher = make_dispatcher(notifier_db, gateways, clock, batch=8, concurrency=4)
+    assert dispatcher.run_until_idle() == 25
+    dispatcher.close()
+    assert [s.to for s in gateways.sms.sent][-1] == slow
+    assert all(row(notifier_db, i).status == "sent" for i in ids)
+    # Claimed and not yet recorded: never more than a batch (a crash leaves no more).
+    assert max(gateways.sms.claimed_seen) <= 8
+
+
+def test_a_claim_failing_while_sends_are_in_flight_still_records_them(
+        notifier_client: FlaskClient, notifier_db: Database, clock: Clock) -> None:
+    gateways = Gateways(sms=FakeSmsGateway(delay=0.05))
+    ids = [queue(notifier_client, sms(to=f"+336123450{n:02d}", idempotency_key=f"flight-key-{n}"))
+           for n in range(6)]
+    # Two senders for a window of four: the second claim comes while two are out.
+    dispatcher = make_dispatcher(notifier_db, gateways, clock, batch=4, concurrency=2)
+    claim, calls = dispatcher._claim, []
+
+    def flaky(limit: int | None = None) -> Any:
+        calls.append(limit)
+        if len(calls) == 2:
+            raise RuntimeError("base de données indisponible")
+        return claim(limit)
+
+    dispatcher._claim = flaky  # type: ignore[method-assign]
+    assert dispatcher.run_until_idle() == 4
+    dispatcher.close()
+    statuses = [row(notifier_db, i).status for i in ids]
+    assert sorted(statuses) == ["queued"] * 2 + ["sent"] * 4  # none left "sending"
+    assert len(gateways.sms.sent) == 4
