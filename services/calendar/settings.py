@@ -16,6 +16,12 @@ def calendar_settings() -> dict[str, Any]:
         "INVITE_LINK_MAX_AGE": env_int("CALENDAR_INVITE_LINK_MAX_AGE", 90 * 24 * 3600),
         "CALDAV_TIMEOUT": env_int("CALENDAR_CALDAV_TIMEOUT", 10),
         "PUSH_INTERVAL_SECONDS": env_int("CALENDAR_PUSH_INTERVAL", 5),
+        # The worker's outboxes: lease (rows claimed by a worker that died are
+        # due again after it), backoff between attempts (seconds) and attempts.
+        "OUTBOX_LEASE_SECONDS": float(env_str("CALENDAR_OUTBOX_LEASE", "120") or "120"),
+        "OUTBOX_MAX_ATTEMPTS": env_int("CALENDAR_OUTBOX_MAX_ATTEMPTS", 12),
+        "OUTBOX_FIRST_DELAY_SECONDS": float(env_str("CALENDAR_OUTBOX_FIRST_DELAY", "10") or "10"),
+        "OUTBOX_MAX_DELAY_SECONDS": float(env_str("CALENDAR_OUTBOX_MAX_DELAY", "3600") or "3600"),
         # Invitation e-mails go through the notifier, with SERVICE_TOKEN.
         "NOTIFIER_URL": env_str("NOTIFIER_URL", "http://127.0.0.1:8002"),
         "NOTIFIER_TIMEOUT": env_int("CALENDAR_NOTIFIER_TIMEOUT", 10),

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from services.calendar.adapters.orm import CaldavPush, EventRow, InviteRow
 from services.calendar.adapters.repository import CalendarRepository, to_event, write_event
 from services.calendar.domain import ics, model
@@ -82,7 +84,9 @@ def upsert_event(repo: CalendarRepository, uid: str, details: EventDetails,
 
     The UID never changes; SEQUENCE rises only when the change matters
     (:func:`model.revise`), and then the attendees' e-mails are queued. The
-    same request twice changes nothing.
+    same request twice changes nothing, also when both create the UID at once
+    (a caller retrying while its first request is still running): the one
+    that loses the race applies its details to the winner's event.
 
     :param send_invites: whether Relais e-mails the invitations of this event
         from now on; None keeps the current choice (yes for a new event).
@@ -92,10 +96,12 @@ def upsert_event(repo: CalendarRepository, uid: str, details: EventDetails,
     _check_planner(repo, details)
     row = repo.event(uid, lock=True)
     if row is None:
-        revision = model.create(uid, details)
-        row = EventRow(created_at=now, send_invites=send_invites is not False)
-        _save(repo, row, None, revision, now)
-        return Upserted(_view(repo, row), created=True, changed=True)
+        created = _create(repo, uid, details, now, send_invites)
+        if created is not None:
+            return created
+        row = repo.event(uid, lock=True)
+        if row is None:  # pragma: no cover - the winner's row is committed and kept
+            raise NotFound("événement introuvable", "uid")
     if send_invites is not None:
         row.send_invites = send_invites
     before = to_event(row)
@@ -103,6 +109,19 @@ def upsert_event(repo: CalendarRepository, uid: str, details: EventDetails,
     if revision.changed:
         _save(repo, row, before, revision, now)
     return Upserted(_view(repo, row), created=False, changed=revision.changed)
+
+
+def _create(repo: CalendarRepository, uid: str, details: EventDetails, now: datetime,
+            send_invites: bool | None) -> Upserted | None:
+    """Create ``uid`` in a savepoint; None when another request created it meanwhile."""
+    revision = model.create(uid, details)
+    row = EventRow(created_at=now, send_invites=send_invites is not False)
+    try:
+        with repo.session.begin_nested():
+            _save(repo, row, None, revision, now)
+    except IntegrityError:
+        return None
+    return Upserted(_view(repo, row), created=True, changed=True)
 
 
 def cancel_event(repo: CalendarRepository, uid: str, now: datetime) -> EventView:

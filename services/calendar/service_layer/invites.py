@@ -136,6 +136,7 @@ class InviteJob(outbox.OutboxJob[InviteRow, Claim]):
             invite.notification_id, invite.delivered_at = outcome.reference, now
 
 
-def run_due(db: Database, sender: InviteSender, now: datetime, limit: int = 50) -> SweepReport:
+def run_due(db: Database, sender: InviteSender, now: datetime, limit: int = 50,
+            policy: outbox.RetryPolicy | None = None) -> SweepReport:
     """Post every due invite (at most ``limit``) to the notifier."""
-    return outbox.run(db, InviteJob(sender), now, limit)
+    return outbox.run(db, InviteJob(sender, policy), now, limit)

@@ -107,6 +107,7 @@ class PushJob(outbox.OutboxJob[CaldavPush, Claim]):
             current.pushed_at = now
 
 
-def run_due(db: Database, connect: Connect, now: datetime, limit: int = 50) -> SweepReport:
+def run_due(db: Database, connect: Connect, now: datetime, limit: int = 50,
+            policy: outbox.RetryPolicy | None = None) -> SweepReport:
     """Push every due row (at most ``limit``); one short transaction per step."""
-    return outbox.run(db, PushJob(connect), now, limit)
+    return outbox.run(db, PushJob(connect, policy), now, limit)

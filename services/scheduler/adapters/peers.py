@@ -16,14 +16,22 @@ from shared.client import ServiceClient, ServiceError
 
 #: Answers that will not change on a retry: the request itself is refused.
 PERMANENT_STATUSES = frozenset({400, 403, 409, 413, 415, 422})
+#: The notifier's 409 when it already holds a different request under the key.
+IDEMPOTENCY_CONFLICT = "idempotency_conflict"
 
 
 class PeerError(RuntimeError):
-    """A call to the notifier or the calendar failed."""
+    """A call to the notifier or the calendar failed; ``code`` is the peer's error code."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None,
+                 code: str | None = None) -> None:
         super().__init__(message)
-        self.status = status
+        self.status, self.code = status, code
+
+    @property
+    def already_queued(self) -> bool:
+        """The notifier holds a message under this key already (an earlier attempt went in)."""
+        return self.status == 409 and self.code == IDEMPOTENCY_CONFLICT
 
     @property
     def permanent(self) -> bool:
@@ -42,6 +50,10 @@ class Peers(Protocol):
     def invite_link(self, uid: str) -> str: ...
 
     def busy(self, planner_id: int, start: datetime, end: datetime) -> list[Interval]: ...
+
+    def erase_notifications(self, request: dict[str, Any]) -> None: ...
+
+    def erase_events(self, request: dict[str, Any]) -> None: ...
 
 
 def parse_busy(answer: Any) -> list[Interval]:
@@ -64,7 +76,9 @@ class HttpPeers:
         try:
             return client.request(method, path, **kwargs)
         except ServiceError as exc:
-            raise PeerError(str(exc), exc.status) from exc
+            error = exc.body.get("error") if isinstance(exc.body, dict) else None
+            code = error.get("code") if isinstance(error, dict) else None
+            raise PeerError(str(exc), exc.status, str(code) if code else None) from exc
 
     def notify(self, payload: dict[str, Any]) -> None:
         self._call(self.notifier, "POST", "/api/v1/notifications", json=payload)
@@ -88,3 +102,11 @@ class HttpPeers:
         answer = self._call(self.calendar, "GET", f"/api/v1/planners/{planner_id}/busy",
                             params={"from": start.isoformat(), "to": end.isoformat()})
         return parse_busy(answer)
+
+    def erase_notifications(self, request: dict[str, Any]) -> None:
+        """``{"key_prefixes": [...], "recipients": [...]}``: the notifier deletes its copies."""
+        self._call(self.notifier, "POST", "/internal/v1/erasures", json=request)
+
+    def erase_events(self, request: dict[str, Any]) -> None:
+        """``{"uids": [...]}``: the calendar anonymises and cancels the events."""
+        self._call(self.calendar, "POST", "/internal/v1/erasures", json=request)

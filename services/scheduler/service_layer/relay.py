@@ -5,8 +5,10 @@ PostgreSQL, and everywhere a conditional ``UPDATE`` that counts the attempt
 and sets a lease in ``next_attempt_at`` (a worker that dies leaves the row due
 again after the lease). The call happens outside any transaction; the outcome
 is recorded in a third one, fenced by the attempt count. A refused request
-(4xx that a retry cannot change) fails at once; anything else is retried with
-exponential backoff until ``max_attempts``.
+(4xx that a retry cannot change) fails at once, except the notifier's 409 for
+a key it already holds (an earlier attempt went in, its answer was lost, and
+the calendar link asked again differs): that message is delivered, with a
+note. Anything else is retried with exponential backoff until ``max_attempts``.
 
 Per procedure, calendar operations keep their order: a row waits while an
 older calendar row of the same procedure is still pending (a cancel never
@@ -28,6 +30,7 @@ from sqlalchemy.orm import aliased
 
 from services.scheduler.adapters.orm import OutboxMessage
 from services.scheduler.adapters.peers import PeerError, Peers
+from services.scheduler.service_layer import privacy
 from shared.db import Database
 
 log = logging.getLogger(__name__)
@@ -94,6 +97,14 @@ class OutboxRelay:
             try:
                 self._deliver(row)
             except PeerError as exc:
+                if row.operation == "notify" and exc.already_queued:
+                    # An earlier attempt got through, the answer did not (a process
+                    # killed, a lease run out): sent again, the request differs by
+                    # its fresh calendar link only. The notifier sends the first.
+                    self._record(row, {"status": "delivered", "delivered_at": now,
+                                       "last_error": f"déjà transmis : {exc}"[:2000]})
+                    report.delivered += 1
+                    continue
                 self._failed(row, exc, now, report)
             else:
                 self._delivered(row, now)
@@ -135,6 +146,10 @@ class OutboxRelay:
             self.peers.put_event(payload["uid"], payload["event"])
         elif row.operation == "cancel_event":
             self.peers.cancel_event(payload["uid"])
+        elif row.operation == privacy.ERASE_NOTIFICATIONS:
+            self.peers.erase_notifications(payload)
+        elif row.operation == privacy.ERASE_EVENTS:
+            self.peers.erase_events(payload)
         else:
             body = {k: v for k, v in payload.items() if k != "invite_link_uid"}
             uid = payload.get("invite_link_uid")
@@ -152,7 +167,10 @@ class OutboxRelay:
                             .values(**values).execution_options(synchronize_session=False))
 
     def _delivered(self, row: _Claimed, now: datetime) -> None:
-        self._record(row, {"status": "delivered", "delivered_at": now, "last_error": None})
+        values: dict[str, Any] = {"status": "delivered", "delivered_at": now, "last_error": None}
+        if row.operation in privacy.ERASE_OPERATIONS:  # the addresses it carried go too
+            values["payload"] = privacy.delivered_payload(row.operation, row.payload)
+        self._record(row, values)
 
     def _failed(self, row: _Claimed, exc: PeerError, now: datetime, report: RelayReport) -> None:
         error = str(exc)[:2000]

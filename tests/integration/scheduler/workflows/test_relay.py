@@ -3,83 +3,26 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from services.scheduler.adapters.orm import DueAction, Procedure
-from services.scheduler.adapters.peers import PeerError, parse_busy
-from services.scheduler.domain.workflows.slots import Interval
+from services.scheduler.adapters.peers import PeerError
 from services.scheduler.service_layer import sweeps
 from services.scheduler.service_layer.relay import OutboxRelay
 from shared.web import database
-from tests.conftest import DatabaseFactory, make_app_fixture
 from tests.integration.scheduler.conftest import Tenant
 from tests.integration.scheduler.workflows.conftest import (
+    TOKEN,
+    ClientPeers,
     Clock,
     FakePeers,
     make_case,
     outbox,
 )
-
-TOKEN = {"Authorization": "Bearer dev-service-token"}
-
-
-class ClientPeers:
-    """The peers over the real apps' Flask test clients."""
-
-    def __init__(self, notifier: FlaskClient, calendar: FlaskClient) -> None:
-        self.notifier, self.calendar = notifier, calendar
-
-    @staticmethod
-    def _ok(answer: Any) -> Any:
-        if answer.status_code >= 400:
-            raise PeerError(f"{answer.status_code}: {answer.get_data(as_text=True)[:200]}",
-                            answer.status_code)
-        return answer.json
-
-    def notify(self, payload: dict[str, Any]) -> None:
-        self._ok(self.notifier.post("/api/v1/notifications", headers=TOKEN, json=payload))
-
-    def put_event(self, uid: str, body: dict[str, Any]) -> None:
-        self._ok(self.calendar.put(f"/api/v1/events/{uid}", headers=TOKEN, json=body))
-
-    def cancel_event(self, uid: str) -> None:
-        self._ok(self.calendar.delete(f"/api/v1/events/{uid}", headers=TOKEN))
-
-    def invite_link(self, uid: str) -> str:
-        return str(self._ok(self.calendar.post(f"/api/v1/events/{uid}/links",
-                                               headers=TOKEN))["url"])
-
-    def busy(self, planner_id: int, start: datetime, end: datetime) -> list[Interval]:
-        return parse_busy(self._ok(self.calendar.get(
-            f"/api/v1/planners/{planner_id}/busy", headers=TOKEN,
-            query_string={"from": start.isoformat(), "to": end.isoformat()})))
-
-
-@pytest.fixture
-def notifier_app(request: pytest.FixtureRequest, database_factory: DatabaseFactory,
-                 db_backend: str) -> Iterator[Flask]:
-    from services.notifier.adapters.orm import metadata
-    from services.notifier.app import MIGRATIONS, create_app
-
-    yield from make_app_fixture(request, database_factory, "notifier", create_app, MIGRATIONS,
-                                metadata, db_backend)
-
-
-@pytest.fixture
-def calendar_app(request: pytest.FixtureRequest, database_factory: DatabaseFactory,
-                 db_backend: str) -> Iterator[Flask]:
-    from services.calendar.adapters.orm import metadata
-    from services.calendar.app import MIGRATIONS, create_app
-
-    yield from make_app_fixture(request, database_factory, "calendar", create_app, MIGRATIONS,
-                                metadata, db_backend,
-                                extra={"PUBLIC_BASE_URL": "https://agenda.example.fr"})
 
 
 def _confirmed(spst: Tenant) -> int:
@@ -196,7 +139,7 @@ def test_the_worker_jobs_are_configured(wf_app: Flask) -> None:
 
     scheduler = build_scheduler(wf_app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"outbox-relay", "due-actions", "daily-sweep"}
+    assert set(jobs) == {"outbox-relay", "due-actions", "daily-sweep", "retention-purge"}
     assert all(job.misfire_grace_time for job in jobs.values())
     assert str(scheduler.timezone) == "Europe/Paris"
     assert datetime.now(UTC)
