@@ -3,10 +3,10 @@
 A view is marked with :func:`rate_limited` and the name of the setting that
 holds its limit; :func:`install_limiter` gives each app its own limiter (so
 that two apps in one process never share counters) once its blueprints are
-registered. The client is the API key when one is sent, otherwise the remote
-address as seen through the configured number of trusted proxies. Storage is
-in memory by default; production points ``RELAIS_RATELIMIT_STORAGE_URI`` at
-Redis so that all replicas share the counts.
+registered. The client is the API key on the routes documented with bearer
+authentication, otherwise the remote address as seen through the configured
+number of trusted proxies. Storage is in memory by default; production points
+``RELAIS_RATELIMIT_STORAGE_URI`` at Redis so that all replicas share the counts.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 
 from shared.auth import bearer_token
@@ -23,8 +23,18 @@ from shared.auth import bearer_token
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+#: ``app.extensions`` key of the endpoints that take a bearer token.
+KEYED_ENDPOINTS = "relais_keyed_endpoints"
+
+
 def client_key() -> str:
-    token = bearer_token()
+    """Who a request counts for: its key on the routes that take one, else its address.
+
+    A route without bearer authentication ignores the ``Authorization``
+    header: a made-up token would otherwise start a fresh count each time.
+    """
+    keyed = current_app.extensions.get(KEYED_ENDPOINTS, frozenset())
+    token = bearer_token() if request.endpoint in keyed else None
     if token:
         return "key:" + hashlib.sha256(token.encode()).hexdigest()[:16]
     return "ip:" + (request.remote_addr or "unknown")
@@ -51,6 +61,9 @@ def install_limiter(app: Flask) -> Limiter:
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
         key_prefix=str(app.config.get("RATELIMIT_KEY_PREFIX", "relais")),
     )
+    app.extensions[KEYED_ENDPOINTS] = frozenset(
+        endpoint for endpoint, view in app.view_functions.items()
+        if (getattr(view, "_openapi", None) or {}).get("auth"))
     for endpoint, view in list(app.view_functions.items()):
         setting = getattr(view, "_rate_limit_setting", None)
         if setting:
