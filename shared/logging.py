@@ -11,10 +11,18 @@ import re
 import sys
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
-# E.164 (+33612345678) or French national (06 12 34 56 78) numbers; the
-# look-arounds keep ISO dates and identifiers intact.
+# International numbers with a + (also URL-encoded, %2B, as in webhook bodies)
+# or 00 prefix, spaced or not (+33 6 12 34 56 78, 0033612345678); French
+# national numbers (06 12 34 56 78); bare French mobiles without the + as some
+# gateways print them (33612345678). The look-arounds keep ISO dates and
+# identifiers intact.
 _PHONE = re.compile(
-    r"(?<![\w+\-./:])(?:(\+)\d{7,13}(\d{2})|0\d(?:[\s.-]?\d{2}){3}[\s.-]?(\d{2}))(?![\w-])"
+    r"(?<![\w+\-./:])"
+    r"(?:(\+|%2B|00)(?:\d[\s.-]?){6,12}(\d{2})"
+    r"|0\d(?:[\s.-]?\d{2}){3}[\s.-]?(\d{2})"
+    r"|33[67]\d{6}(\d{2}))"
+    r"(?![\w-])",
+    re.IGNORECASE,
 )
 
 
@@ -25,7 +33,12 @@ def mask(text: str) -> str:
     ``+********78``: enough to tell two people apart in a log, not to reach them.
     """
     text = _EMAIL.sub(lambda m: f"{m.group(1)}***@***", text)
-    return _PHONE.sub(lambda m: (m.group(1) or "") + "*" * 8 + (m.group(2) or m.group(3)), text)
+    return _PHONE.sub(_masked_number, text)
+
+
+def _masked_number(match: re.Match[str]) -> str:
+    prefix = match.group(1) or ""
+    return prefix + "*" * 8 + (match.group(2) or match.group(3) or match.group(4))
 
 
 class MaskingFilter(logging.Filter):

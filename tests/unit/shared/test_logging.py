@@ -13,9 +13,14 @@ from shared.logging import MaskingFilter, mask
     ("SMS to +33612345678 queued", "+33612345678", "+********78"),
     ("appel au 06 12 34 56 78", "06 12 34 56 78", "********78"),
     ("tel 06.12.34.56.78.", "06.12.34.56.78", "********78"),
+    ("appel au +33 6 12 34 56 78", "6 12 34 56", "+********78"),
+    ("appel au 0033612345678", "0033612345678", "00********78"),
+    ("From=%2B33612345678&Body=OUI", "33612345678", "%2B********78"),
+    ("gateway 33612345678 ok", "33612345678", "********78"),
     ("mail jeanne.dupont@example.fr sent", "jeanne.dupont@example.fr", "j***@***"),
     ("from RH <rh@entreprise-exemple.com>", "rh@entreprise-exemple.com", "r***@***"),
-], ids=["e164", "french-spaced", "french-dotted", "email", "email-in-brackets"])
+], ids=["e164", "french-spaced", "french-dotted", "international-spaced", "double-zero",
+        "url-encoded", "bare-country-code", "email", "email-in-brackets"])
 def test_mask_hides_contact_details(text: str, hidden: str, kept: str) -> None:
     masked = mask(text)
     assert hidden not in masked
