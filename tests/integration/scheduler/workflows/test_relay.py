@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from services.scheduler.adapters.orm import DueAction, Procedure
 from services.scheduler.adapters.peers import PeerError
@@ -143,3 +144,38 @@ def test_the_worker_jobs_are_configured(wf_app: Flask) -> None:
     assert all(job.misfire_grace_time for job in jobs.values())
     assert str(scheduler.timezone) == "Europe/Paris"
     assert datetime.now(UTC)
+
+
+def test_two_concurrent_daily_sweeps_open_each_procedure_once(wf_app: Flask, spst: Tenant,
+                                                              clock: Clock,
+                                                              db_backend: str) -> None:
+    if db_backend != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL")
+    employees = [make_case(spst).employee_id for _ in range(20)]
+    db = database(wf_app)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def sweep() -> None:
+        barrier.wait()
+        try:
+            sweeps.run_daily(db, clock())
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with db.session() as session:
+        opened = session.execute(select(Procedure.id, Procedure.employee_id, Procedure.kind)).all()
+    kinds = [(row.employee_id, row.kind) for row in opened]
+    assert len(kinds) == len(set(kinds))  # no procedure opened twice
+    assert sorted(e for e, kind in kinds if kind == "liaison") == sorted(employees)
+    told: dict[int | None, list[str]] = {}
+    for message in outbox(wf_app, purpose="information"):
+        told.setdefault(message.procedure_id, []).append(message.payload["template"])
+    assert set(told) == {row.id for row in opened}
+    assert all(len(sent) == 1 for sent in told.values())  # each told once, never twice
