@@ -13,7 +13,6 @@ import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -32,56 +31,16 @@ from services.notifier.adapters.fakes import FakeEmailGateway, FakeSmsGateway
 from services.notifier.adapters.orm import Notification
 from services.notifier.service_layer.dispatch import Dispatcher, DispatchSettings
 from services.scheduler.adapters.links import LinkSigner, Role
-from services.scheduler.adapters.peers import PeerError, parse_busy
 from services.scheduler.adapters.repository import KeyRepository
-from services.scheduler.domain.workflows.slots import Interval
 from services.scheduler.service_layer import api_keys
 from services.scheduler.service_layer.relay import OutboxRelay
 from shared.config import DEV_SERVICE_TOKEN
 from shared.web import database
 from tests.conftest import DatabaseFactory, make_app_fixture
 from tests.integration.scheduler.conftest import Tenant, make_tenant
-from tests.integration.scheduler.workflows.conftest import Clock
+from tests.integration.scheduler.workflows.conftest import ClientPeers, Clock
 
 SERVICE = {"Authorization": f"Bearer {DEV_SERVICE_TOKEN}"}
-
-
-class ClientPeers:
-    """The scheduler's peers over the real apps' test clients."""
-
-    def __init__(self, notifier: FlaskClient, calendar: FlaskClient) -> None:
-        self.notifier, self.calendar = notifier, calendar
-
-    @staticmethod
-    def _ok(answer: Any) -> Any:
-        if answer.status_code >= 400:
-            raise PeerError(f"{answer.status_code}: {answer.get_data(as_text=True)[:200]}",
-                            answer.status_code)
-        return answer.json
-
-    def notify(self, payload: dict[str, Any]) -> None:
-        self._ok(self.notifier.post("/api/v1/notifications", headers=SERVICE, json=payload))
-
-    def put_event(self, uid: str, body: dict[str, Any]) -> None:
-        self._ok(self.calendar.put(f"/api/v1/events/{uid}", headers=SERVICE, json=body))
-
-    def cancel_event(self, uid: str) -> None:
-        self._ok(self.calendar.delete(f"/api/v1/events/{uid}", headers=SERVICE))
-
-    def invite_link(self, uid: str) -> str:
-        return str(self._ok(self.calendar.post(f"/api/v1/events/{uid}/links",
-                                               headers=SERVICE))["url"])
-
-    def busy(self, planner_id: int, start: Any, end: Any) -> list[Interval]:
-        return parse_busy(self._ok(self.calendar.get(
-            f"/api/v1/planners/{planner_id}/busy", headers=SERVICE,
-            query_string={"from": start.isoformat(), "to": end.isoformat()})))
-
-    def erase_notifications(self, request: dict[str, Any]) -> None:
-        self._ok(self.notifier.post("/internal/v1/erasures", headers=SERVICE, json=request))
-
-    def erase_events(self, request: dict[str, Any]) -> None:
-        self._ok(self.calendar.post("/internal/v1/erasures", headers=SERVICE, json=request))
 
 
 class ClientInvites(InviteSender):

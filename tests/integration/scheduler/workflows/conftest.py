@@ -186,6 +186,12 @@ class ClientPeers:
             f"/api/v1/planners/{planner_id}/busy", headers=TOKEN,
             query_string={"from": start.isoformat(), "to": end.isoformat()})))
 
+    def erase_notifications(self, request: dict[str, Any]) -> None:
+        self._ok(self.notifier.post("/internal/v1/erasures", headers=TOKEN, json=request))
+
+    def erase_events(self, request: dict[str, Any]) -> None:
+        self._ok(self.calendar.post("/internal/v1/erasures", headers=TOKEN, json=request))
+
 
 @pytest.fixture
 def notifier_app(request: pytest.FixtureRequest, database_factory: DatabaseFactory,
