@@ -13,12 +13,9 @@ at 03:30, purges the events and invitations older than
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import signal
 import sys
 from datetime import UTC, datetime, timedelta
-from types import FrameType
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -30,6 +27,7 @@ from services.calendar.service_layer.outbox import RetryPolicy, SweepReport
 from shared.metrics import sweep_timer
 from shared.retention import check_months, retention_months
 from shared.web import database
+from shared.worker import run_until_stopped
 
 log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
@@ -112,21 +110,10 @@ def main() -> int:
     from services.calendar.app import create_app
 
     app = create_app()
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per run is noise
-    scheduler = build_scheduler(app)
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal %s: stopping after the current sweep", signum)
-        scheduler.shutdown(wait=True)
-
-    signal.signal(signal.SIGTERM, stop)
-    log.info("calendar worker: CalDAV push and invitations every %ss",
-             app.config["PUSH_INTERVAL_SECONDS"])
-    with contextlib.suppress(KeyboardInterrupt):
-        scheduler.start()
-    database(app).dispose()
-    log.info("calendar worker stopped")
-    return 0
+    return run_until_stopped(
+        app, build_scheduler(app), log,
+        "calendar worker: CalDAV push and invitations every "
+        f"{app.config['PUSH_INTERVAL_SECONDS']}s")
 
 
 if __name__ == "__main__":

@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from types import FrameType
 from zoneinfo import ZoneInfo
 
 import click
@@ -38,6 +36,7 @@ from services.scheduler.service_layer import retention, sweeps
 from services.scheduler.service_layer.relay import OutboxRelay, RelayPolicy
 from shared.retention import check_months, retention_months
 from shared.web import database
+from shared.worker import run_until_stopped
 
 log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
@@ -163,21 +162,10 @@ def main() -> int:
     from services.scheduler.app import create_app
 
     app = create_app()
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    scheduler = build_scheduler(app)
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal %s: stopping after the current jobs", signum)
-        scheduler.shutdown(wait=True)
-
-    signal.signal(signal.SIGTERM, stop)
-    log.info("scheduler worker: relay every %ss, due actions every minute, daily sweep hourly",
-             app.config["RELAY_INTERVAL_SECONDS"])
-    with contextlib.suppress(KeyboardInterrupt):
-        scheduler.start()
-    database(app).dispose()
-    log.info("scheduler worker stopped")
-    return 0
+    return run_until_stopped(
+        app, build_scheduler(app), log,
+        f"scheduler worker: relay every {app.config['RELAY_INTERVAL_SECONDS']}s, "
+        "due actions every minute, daily sweep hourly")
 
 
 if __name__ == "__main__":
