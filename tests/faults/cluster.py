@@ -65,14 +65,16 @@ class PrivateCluster:
         self.bindir = bindir
         self.folder = Path(tempfile.mkdtemp(prefix="relais-faults-pg-"))
         self.data = self.folder / "data"
-        self.log = log_folder / "postgresql.log"
+        # The server writes its log inside its own folder (the checkout may not
+        # be reachable by the postgres user); destroy() copies it to the artifacts.
+        self.log = self.folder / "postgresql.log"
+        self.kept_log = log_folder / "postgresql.log"
         self.port = free_port()
         self.user: str | None = None
         if os.geteuid() == 0:
             self.user = USER
             entry = pwd.getpwnam(USER)
             os.chown(self.folder, entry.pw_uid, entry.pw_gid)
-            log_folder.mkdir(parents=True, exist_ok=True)
             self.log.touch()
             os.chown(self.log, entry.pw_uid, entry.pw_gid)
         self.running = False
@@ -126,4 +128,7 @@ class PrivateCluster:
         if self.running:
             with contextlib.suppress(AssertionError, subprocess.TimeoutExpired):
                 self.stop("immediate")
+        if self.log.exists():
+            self.kept_log.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.log, self.kept_log)
         shutil.rmtree(self.folder, ignore_errors=True)
