@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--path", default=evaluate.PATH)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--no-rate-limit", action="store_true",
-                        help="disable Flask-Limiter (RATELIMIT_ENABLED=False) to see its cost")
+                        help="disable the rate limiter (RATELIMIT_ENABLED=False) to see its cost")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="relais-profile-") as tmp:
         app = build_app(tmp, rate_limit=not args.no_rate_limit)

@@ -7,6 +7,8 @@ short: one unit of work per request or per job, committed or rolled back.
 
 from __future__ import annotations
 
+import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Engine, TypeDecorator, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 #: Constraint and index names that are the same on SQLite and PostgreSQL, so
@@ -106,10 +109,61 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        check_liveness_on_checkout(engine)
+    return engine
+
+
+#: A pooled connection idle for longer than this is pinged before use.
+PING_AFTER_IDLE_S = 1.0
+_IDLE_SINCE = "relais_idle_since"
+
+
+def check_liveness_on_checkout(engine: Engine) -> None:
+    """Never hand out a pooled PostgreSQL connection the server has dropped.
+
+    Like a pre-ping, but without a round trip per checkout under load (the
+    way HikariCP skips its check for a connection used moments ago): a
+    connection idle for more than :data:`PING_AFTER_IDLE_S` is pinged; a recently
+    used one is only looked at, without waiting: a server that restarted or
+    ended the session has sent its last words or closed the socket, which is
+    then readable while nothing was asked. Either way a dead connection is
+    replaced by a fresh one (``DisconnectionError``), so that the first
+    request after a restart of PostgreSQL does not fail.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None:  # just opened
+            return
+        if _hung_up(dbapi_connection):
+            raise DisconnectionError("le serveur a fermé la connexion")
+        if time.monotonic() - idle_since > PING_AFTER_IDLE_S:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except engine.dialect.loaded_dbapi.Error as exc:
+                raise DisconnectionError(f"la connexion ne répond plus : {exc}") from exc
+
+
+def _hung_up(dbapi_connection: Any) -> bool:
+    """True when an idle psycopg connection is closed or has unread input."""
+    if dbapi_connection.closed or getattr(dbapi_connection, "broken", False):
+        return True
+    try:
+        socket = dbapi_connection.pgconn.socket
+    except Exception:  # no socket any more: closed underneath
+        return True
+    poller = select.poll()
+    poller.register(socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
 
 
 class Database:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.wrappers import Request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared.config import base_settings, check_settings
@@ -46,6 +48,7 @@ def create_service_app(
     app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.session_interface = PageSessions()
     check_settings(app.config, required)
     configure_logging(service, app.config["LOG_LEVEL"])
     if app.config["TRUSTED_PROXIES"]:
@@ -57,6 +60,24 @@ def create_service_app(
     install_metrics(app)
     app.register_blueprint(system)
     return app
+
+
+#: Paths of machines (APIs, webhooks): no cookie session is read or written there.
+SESSIONLESS_PREFIXES = ("/api/", "/internal/", "/webhooks/")
+
+
+class PageSessions(SecureCookieSessionInterface):
+    """The signed-cookie session of the pages, not opened for machine paths.
+
+    An API call carries a bearer token, never a cookie: decoding (or making)
+    a session on each would be work for nothing, and a view there that tried
+    to write one would fail loudly (a null session refuses writes).
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(SESSIONLESS_PREFIXES):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def finish_app(app: Flask) -> Flask:

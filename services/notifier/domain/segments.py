@@ -16,6 +16,7 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+GSM7 = GSM7_BASIC | GSM7_EXTENSION
 
 # Typographic signs with a plain GSM-7 twin: replacing them keeps the text
 # readable and avoids UCS-2, which would more than halve the room.
@@ -41,13 +42,13 @@ def gsm_friendly(text: str) -> str:
 
 def is_gsm7(text: str) -> bool:
     """True when every character is in the GSM-7 basic or extension table."""
-    return all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
+    return GSM7.issuperset(text)
 
 
 def measure(text: str) -> SmsLength:
     """Encoding, length in units and number of segments of ``text``."""
     if is_gsm7(text):
-        units = sum(2 if c in GSM7_EXTENSION else 1 for c in text)
+        units = len(text) + sum(text.count(c) for c in GSM7_EXTENSION.intersection(text))
         return SmsLength("GSM-7", units, _segments(units, 160, 153))
     units = len(text.encode("utf-16-le")) // 2
     return SmsLength("UCS-2", units, _segments(units, 70, 67))
