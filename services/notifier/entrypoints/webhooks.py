@@ -107,6 +107,28 @@ def _message_sid() -> str:
     return sid
 
 
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_ATTEMPT = re.compile(r"^[1-9][0-9]{0,5}$")
+
+
+def _send_reference() -> provider_events.SendReference | None:
+    """The send a status callback is about, from the (signed) query of its URL.
+
+    Absent on URLs made before it existed: the provider id alone is used.
+    """
+    notification = request.args.get(provider_events.NOTIFICATION_PARAM)
+    attempt = request.args.get(provider_events.ATTEMPT_PARAM)
+    if notification is None and attempt is None:
+        return None
+    if notification is None or not _UUID.match(notification):
+        raise ApiError(400, "invalid_input", "notification : identifiant invalide",
+                       provider_events.NOTIFICATION_PARAM)
+    if attempt is None or not _ATTEMPT.match(attempt):
+        raise ApiError(400, "invalid_input", "attempt : numéro d'essai invalide",
+                       provider_events.ATTEMPT_PARAM)
+    return provider_events.SendReference(notification, int(attempt))
+
+
 def _phone(name: str) -> str:
     """The form's number ``name`` in E.164, or a 400 naming the field."""
     raw = _required(name)
@@ -140,7 +162,10 @@ def twilio_status() -> tuple[Response, int]:
     """Record a delivery status; idempotent, and never leaves a final state.
 
     Every form field Twilio adds is accepted (and covered by the signature);
-    only ``MessageSid``, ``MessageStatus`` and ``ErrorCode`` are read.
+    only ``MessageSid``, ``MessageStatus`` and ``ErrorCode`` are read. The
+    callback URL of each message names its send (``?notification=<id>&attempt=<n>``,
+    signed with the rest of the URL): a status that arrives before the
+    dispatcher has recorded the send still finds its notification.
     """
     _check_signature()
     sid = _message_sid()
@@ -150,11 +175,13 @@ def twilio_status() -> tuple[Response, int]:
     error_code = (request.form.get("ErrorCode") or "").strip() or None
     if error_code is not None and not _ERROR_CODE.match(error_code):
         raise ApiError(400, "invalid_input", "ErrorCode : code invalide", "ErrorCode")
+    sent_as = _send_reference()
     now = _now()
     try:
         with database().session() as session:
             # Error 21610 also records the recipient's opt-out there.
-            known = provider_events.record_provider_status(session, sid, status, error_code, now)
+            known = provider_events.record_provider_status(session, sid, status, error_code, now,
+                                                           sent_as)
     except Exception as exc:  # anything but a 500: Twilio retries a 503 later
         raise _unavailable(exc) from exc
     if not known:

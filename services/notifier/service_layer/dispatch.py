@@ -386,8 +386,11 @@ class Dispatcher:
         """One attempt through the right gateway, outside any transaction."""
         try:
             if claimed.channel == "sms":
+                callback = provider_events.status_callback_for(
+                    self.settings.status_callback_url,
+                    provider_events.SendReference(claimed.id, claimed.attempts))
                 result = self.sms.send(to=claimed.recipient, body=claimed.body,
-                                       status_callback=self.settings.status_callback_url,
+                                       status_callback=callback,
                                        idempotency_key=claimed.idempotency_key)
             else:
                 result = self.email.send(build_email(claimed, self.settings.email_from,

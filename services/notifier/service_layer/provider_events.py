@@ -8,32 +8,73 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.notifier.adapters.orm import Notification, OutboxMessage, SmsOptOut
 from services.notifier.domain.errors import is_opt_out
-from services.notifier.domain.states import from_provider_status, provider_move
+from services.notifier.domain.states import Status, from_provider_status, provider_move
 from services.notifier.service_layer.history import move
 
 log = logging.getLogger(__name__)
 REPLY_ANSWERS = ("yes", "no")
 
 
+#: Query parameters of the status callback URL that name the send it is about.
+NOTIFICATION_PARAM = "notification"
+ATTEMPT_PARAM = "attempt"
+
+
+@dataclass(frozen=True)
+class SendReference:
+    """Which send a status callback is about: our notification and attempt number.
+
+    Carried in the status callback URL of each message (Twilio signs the URL
+    with its query), so that an update that overtakes our own record of the
+    send still finds its notification.
+    """
+
+    notification_id: str
+    attempt: int
+
+
+def status_callback_for(base_url: str | None, reference: SendReference) -> str | None:
+    """The status callback URL of one send: ``base_url`` plus the send's reference."""
+    if not base_url:
+        return None
+    parts = urlsplit(base_url)
+    query = [*parse_qsl(parts.query, keep_blank_values=True),
+             (NOTIFICATION_PARAM, reference.notification_id),
+             (ATTEMPT_PARAM, str(reference.attempt))]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def record_provider_status(session: Session, provider_id: str, status: str,
-                           error_code: str | None, now: datetime) -> bool:
+                           error_code: str | None, now: datetime,
+                           sent_as: SendReference | None = None) -> bool:
     """Apply one delivery update (Twilio ``MessageStatus``) to its notification.
 
     Idempotent: a repeated, late or backwards update changes nothing, and a
     final status is never left. Error 21610 also records the number's opt-out.
 
-    :returns: False when no notification has this provider id.
+    The notification is found by its provider id; when the update comes
+    before the dispatcher has recorded the send (the provider answered, and
+    its callback overtook our write), by ``sent_as``: the notification still
+    ``sending`` that attempt, which then takes the provider id. The
+    dispatcher's own record of that send, fenced by status, is then skipped,
+    and a dispatcher killed in between will not send it again.
+
+    :returns: False when no notification matches.
     """
     notification = session.scalars(
         select(Notification).where(Notification.provider_id == provider_id).with_for_update()
     ).first()
+    if notification is None and sent_as is not None:
+        notification = _overtaken_send(session, provider_id, sent_as, now)
     if notification is None:
         return False
     code = error_code or None
@@ -52,6 +93,25 @@ def record_provider_status(session: Session, provider_id: str, status: str,
     move(session, notification, target, now, f"fournisseur : {status}"
          + (f" (erreur {code})" if code else ""))
     return True
+
+
+def _overtaken_send(session: Session, provider_id: str, sent_as: SendReference,
+                    now: datetime) -> Notification | None:
+    """The notification being sent as ``sent_as``, given ``provider_id`` if it has none yet."""
+    notification = session.get(Notification, sent_as.notification_id, with_for_update=True,
+                               populate_existing=True)
+    if notification is None or notification.channel != "sms":
+        return None
+    if notification.provider_id == provider_id:  # recorded while we waited for the lock
+        return notification
+    if (notification.provider_id is not None or notification.status != Status.SENDING
+            or notification.attempts != sent_as.attempt):
+        return None  # another attempt, or a send already settled
+    notification.provider_id = provider_id
+    notification.sent_at = now
+    log.info("statut fournisseur arrivé avant l'enregistrement de l'envoi de %s (essai %d)",
+             notification.id, sent_as.attempt)
+    return notification
 
 
 def record_opt_out(session: Session, phone_e164: str, source: str, now: datetime) -> None:

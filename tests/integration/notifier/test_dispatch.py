@@ -46,7 +46,8 @@ def test_sms_and_email_are_sent_once(notifier_client: FlaskClient, notifier_db: 
     assert len(gateways.sms.sent) == 1 and len(gateways.email.sent) == 1
     sent_sms = gateways.sms.sent[0]
     assert sent_sms.to == "+33612345678"
-    assert sent_sms.status_callback == "https://relais.example.fr/webhooks/twilio/status"
+    assert sent_sms.status_callback == ("https://relais.example.fr/webhooks/twilio/status"
+                                        f"?notification={sms_id}&attempt=1")
     assert sent_sms.idempotency_key == "case-1:proposal:1"
     stored = row(notifier_db, sms_id)
     assert stored.status == "sent" and stored.provider_id and stored.attempts == 1

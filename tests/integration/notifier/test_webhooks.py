@@ -6,6 +6,7 @@ import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -14,9 +15,13 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
+from services.notifier.adapters.fakes import FakeSmsGateway
+from services.notifier.adapters.gateways import SendResult
 from services.notifier.adapters.orm import Notification, OutboxMessage
+from services.notifier.domain.kinds import EXAMPLES
 from services.notifier.service_layer import provider_events
 from shared.web import database
+from tests.integration.notifier.conftest import AUTH, Clock, Gateways, make_dispatcher
 
 TOKEN = "twilio-auth-token-for-tests"
 PUBLIC = "https://relais.example.fr"
@@ -56,7 +61,7 @@ def post(client: FlaskClient, path: str, form: dict[str, str], *, signed_url: st
     return client.post(target, data=form, headers=headers)
 
 
-def add_notification(app: Flask, status: str = "sent", provider_id: str = SID) -> str:
+def add_notification(app: Flask, status: str = "sent", provider_id: str | None = SID) -> str:
     now = datetime.now(UTC)
     notification_id = str(uuid.uuid4())
     with database(app).session() as session:
@@ -145,6 +150,88 @@ def test_behind_a_tls_proxy_with_a_path_prefix(app: Flask, client: FlaskClient) 
     assert post(client, STATUS_PATH, status_form("delivered"),
                 signed_url=signed).status_code == 200
     assert status_of(app, notification_id)[0] == "delivered"
+
+
+# --- a status that overtakes the dispatcher's record of the send -----------------------
+
+
+class CallbackFirstGateway(FakeSmsGateway):
+    """Twilio accepts the message and its status callback arrives before ``send`` returns."""
+
+    def __init__(self, client: FlaskClient, status: str) -> None:
+        super().__init__()
+        self.client, self.status = client, status
+        self.answers: list[TestResponse] = []
+
+    def send(self, *, to: str, body: str, status_callback: str | None,
+             idempotency_key: str) -> SendResult:
+        super().send(to=to, body=body, status_callback=status_callback,
+                     idempotency_key=idempotency_key)
+        assert status_callback is not None and status_callback.startswith(PUBLIC + STATUS_PATH)
+        sid = "SM" + uuid.uuid4().hex
+        self.answers.append(post(self.client, STATUS_PATH, status_form(self.status, sid=sid),
+                                 query=urlsplit(status_callback).query))
+        return SendResult(provider_id=sid, status="queued")
+
+
+def _queue_sms(client: FlaskClient) -> str:
+    answer = client.post("/api/v1/notifications", headers=AUTH, json={
+        "channel": "sms", "to": PHONE, "template": "liaison_reminder",
+        "data": EXAMPLES["liaison_reminder"], "idempotency_key": f"early-{uuid.uuid4()}"})
+    assert answer.status_code == 202, answer.json
+    return str(answer.json["id"])
+
+
+@pytest.mark.parametrize(("reported", "final"), [("delivered", "delivered"), ("sent", "sent"),
+                                                  ("undelivered", "undelivered")])
+def test_a_status_before_the_send_is_recorded_is_kept(
+        app: Flask, client: FlaskClient, clock: Clock, reported: str, final: str) -> None:
+    notification_id = _queue_sms(client)
+    gateway = CallbackFirstGateway(client, reported)
+    dispatcher = make_dispatcher(database(app), Gateways(sms=gateway), clock,
+                                 status_callback_url=PUBLIC + STATUS_PATH)
+    try:
+        assert dispatcher.run_until_idle() == 1
+        [answer] = gateway.answers
+        assert answer.status_code == 200 and answer.json == {"status": "recorded"}
+        clock.advance(minutes=30)  # well past the lease: a sent row is not claimed again
+        assert dispatcher.run_until_idle() == 0
+    finally:
+        dispatcher.close()
+    assert len(gateway.sent) == 1
+    with database(app).session() as session:
+        row = session.get(Notification, notification_id)
+        assert row is not None
+        assert (row.status, row.attempts) == (final, 1)
+        assert row.provider_id is not None and row.provider_id.startswith("SM")
+        assert row.sent_at is not None
+    history = client.get(f"/api/v1/notifications/{notification_id}", headers=AUTH).json
+    assert history["provider_id"] == row.provider_id
+    assert [e["status"] for e in history["history"]][-1] == final
+
+
+def test_a_status_about_another_attempt_is_not_applied(app: Flask, client: FlaskClient,
+                                                       clock: Clock) -> None:
+    notification_id = add_notification(app, status="sending", provider_id=None)
+    query = f"notification={notification_id}&attempt=2"  # the row is at attempt 1
+    answer = post(client, STATUS_PATH, status_form("delivered"), query=query)
+    assert answer.status_code == 200 and answer.json == {"status": "ignored"}
+    with database(app).session() as session:
+        row = session.get(Notification, notification_id)
+        assert row is not None and (row.status, row.provider_id) == ("sending", None)
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("notification=42&attempt=1", "notification"),
+    (f"notification={uuid.uuid4()}", "attempt"),
+    (f"notification={uuid.uuid4()}&attempt=0", "attempt"),
+    ("attempt=1", "notification"),
+])
+def test_a_malformed_send_reference_is_a_400_naming_it(client: FlaskClient, query: str,
+                                                       field: str) -> None:
+    answer = post(client, STATUS_PATH, status_form("delivered"), query=query)
+    assert answer.status_code == 400
+    assert answer.json is not None and answer.json["error"]["field"] == field
 
 
 @pytest.mark.parametrize("case", ["missing", "wrong token", "other url", "tampered", "garbage"])
