@@ -27,7 +27,8 @@ KINDS: dict[str, tuple[str, ...]] = {
     "liaison_slots": EMAIL_ONLY,  # employeur : dates proposées, lien pour confirmer
     "reprise_referral": EMAIL_ONLY,  # SPST : visite de reprise à organiser (R+8)
     "reprise_scheduled": SMS_AND_EMAIL,  # salarié : visite de reprise fixée
-    "reprise_escalation": EMAIL_ONLY,  # SPST : échéance proche sans visite fixée
+    "reprise_escalation": EMAIL_ONLY,  # SPST : échéance proche ou dépassée sans visite fixée
+    "reprise_escalation_employer": EMAIL_ONLY,  # employeur : idem, contacter le SPST
     "pre_reprise_information": SMS_AND_EMAIL,  # salarié : visite de pré-reprise possible
     "pre_reprise_request": EMAIL_ONLY,  # SPST seul : le salarié demande la visite
     "mid_career_due": EMAIL_ONLY,  # employeur : visite de mi-carrière à prévoir
@@ -73,7 +74,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "reprise_escalation": {"name": "Service de planification",
                            "employee_name": "Marie-Hélène Durand",
                            "employer_name": "Boulangerie Martin et Fils",
-                           "deadline": "2026-03-24", "link": _LINK},
+                           "deadline": "2026-03-24", "link": _LINK, "overdue": False},
+    "reprise_escalation_employer": {"name": "Boulangerie Martin et Fils",
+                                    "employee_name": "Marie-Hélène Durand",
+                                    "deadline": "2026-03-24", "overdue": False},
     "pre_reprise_information": {**_PERSON, "link": _LINK},
     "pre_reprise_request": {"name": "Service de planification",
                             "employee_name": "Marie-Hélène Durand",

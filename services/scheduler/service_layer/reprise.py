@@ -153,9 +153,13 @@ def escalate(cases: CasesRepository, procedure: Procedure, kind: str, now: datet
     if kind == timing.REPRISE_MISSED:
         procedures.move(procedure, states.MISSED, now)
     people = messages.parties(cases, procedure)
-    data = {"deadline": str(procedure.deadline), "employer_name": people.employer.name,
-            "link": messages.planner_link(procedure)}
+    overdue = kind == timing.REPRISE_MISSED
     messages.to_spst(cases, procedure, people, purpose="escalation", suffix=kind,
-                     template="reprise_escalation", data=data, now=now)
+                     template="reprise_escalation", now=now,
+                     data={"deadline": str(procedure.deadline), "overdue": overdue,
+                           "link": messages.planner_link(procedure)})
+    # The employer refers the case and agrees a date with the SPST; the
+    # planner's pages are not theirs.
     messages.to_employer(cases, procedure, people, purpose="escalation", suffix=kind,
-                         template="reprise_escalation", data=data, now=now)
+                         template="reprise_escalation_employer", now=now,
+                         data={"deadline": str(procedure.deadline), "overdue": overdue})

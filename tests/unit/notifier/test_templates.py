@@ -79,3 +79,27 @@ def test_french_dates() -> None:
     assert date_fr("2026-07-14T08:05:00Z") == "mardi 14 juillet 2026 à 10 h 05"
     with pytest.raises(ValueError):
         date_fr("2026-07-14T08:05:00")
+
+
+@pytest.mark.parametrize("kind", ["reprise_escalation", "reprise_escalation_employer"])
+def test_a_reprise_escalation_says_whether_the_deadline_has_passed(kind: str) -> None:
+    coming = render("email", kind, EXAMPLES[kind] | {"overdue": False})
+    passed = render("email", kind, EXAMPLES[kind] | {"overdue": True})
+    for rendered in (coming, passed):
+        assert "mardi 24 mars 2026" in (rendered.subject or "") + rendered.body
+    assert "doit avoir lieu au plus tard" in coming.body
+    assert "dépassée" not in coming.body + (coming.subject or "")
+    assert "devait avoir lieu au plus tard" in passed.body and "dépassée" in passed.subject
+    assert "dépassée" in (passed.html or "") or "devait avoir lieu" in (passed.html or "")
+
+
+def test_the_employer_escalation_points_to_the_spst_not_to_the_planner() -> None:
+    rendered = render("email", "reprise_escalation_employer",
+                      EXAMPLES["reprise_escalation_employer"])
+    assert "prendre contact" in rendered.body
+    assert "http" not in rendered.body and "/planner/" not in (rendered.html or "")
+
+
+def test_an_escalation_queued_before_the_overdue_flag_still_renders() -> None:
+    data = {k: v for k, v in EXAMPLES["reprise_escalation"].items() if k != "overdue"}
+    assert "doit avoir lieu" in render("email", "reprise_escalation", data).body

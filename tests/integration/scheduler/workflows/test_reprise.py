@@ -13,6 +13,7 @@ from tests.integration.scheduler.workflows.conftest import (
     Clock,
     due_actions,
     make_case,
+    outbox,
     templates,
 )
 
@@ -51,9 +52,10 @@ def test_escalations_then_missed_each_once(wf_app: Flask, spst: Tenant, clock: C
     clock.now = datetime(2025, 3, 12, 9, 0, tzinfo=UTC)
     run_due(wf_app)
     run_due(wf_app)
-    sent = [t for t in templates(wf_app) if t[0] == "reprise_escalation"]
+    sent = [t for t in templates(wf_app) if t[0].startswith("reprise_escalation")]
     assert sorted(sent) == sorted([("reprise_escalation", "email", SPST),
-                                   ("reprise_escalation", "email", "rh@boulangerie.fr")] * 3)
+                                   ("reprise_escalation_employer", "email",
+                                    "rh@boulangerie.fr")] * 3)
     assert spst.get(f"/api/v1/procedures/{procedure_id}").json["state"] == "missed"
 
 
@@ -68,10 +70,23 @@ def test_the_planner_sets_the_visit(wf_app: Flask, spst: Tenant, clock: Clock) -
     assert all(status == "cancelled" for *_, status in due_actions(wf_app))
     clock.now = datetime(2025, 3, 12, 9, 0, tzinfo=UTC)
     run_due(wf_app)
-    assert not [t for t in templates(wf_app) if t[0] == "reprise_escalation"]
+    assert not [t for t in templates(wf_app) if t[0].startswith("reprise_escalation")]
 
 
 # -- a return date recorded late, or one that cannot be right --------------------
+
+
+def _escalation_data(app: Flask) -> dict[str, dict[str, Any]]:
+    """Deadline and overdue flag of each escalation template queued; the planner's
+    link goes to the SPST only."""
+    found = {}
+    for row in outbox(app, operation="notify"):
+        template, data = row.payload["template"], row.payload["data"]
+        if template.startswith("reprise_escalation"):
+            assert ("link" in data) == (template == "reprise_escalation")
+            found[template] = {"deadline": data["deadline"], "overdue": data["overdue"]}
+    return found
+
 
 
 def _record(spst: Tenant, clock: Clock, now: datetime, return_date: str) -> tuple[int, Any]:
@@ -96,7 +111,10 @@ def test_a_return_recorded_after_the_deadline_is_overdue_at_once(
     assert sorted(templates(wf_app)) == sorted([
         ("reprise_referral", "email", SPST),
         ("reprise_escalation", "email", SPST),
-        ("reprise_escalation", "email", "rh@boulangerie.fr")])
+        ("reprise_escalation_employer", "email", "rh@boulangerie.fr")])
+    assert _escalation_data(wf_app) == {
+        "reprise_escalation": {"deadline": "2025-03-11", "overdue": True},
+        "reprise_escalation_employer": {"deadline": "2025-03-11", "overdue": True}}
     assert due_actions(wf_app) == []
     run_due(wf_app)
     assert len(templates(wf_app)) == 3
@@ -116,9 +134,12 @@ def test_a_return_recorded_close_to_the_deadline_escalates_now(
     assert answer.status_code == 200, answer.json
     [procedure] = spst.get(f"/api/v1/employees/{employee_id}/procedures").json["items"]
     assert procedure["state"] == "referred"
-    assert [t for t in templates(wf_app) if t[0] == "reprise_escalation"] == [
+    assert [t for t in templates(wf_app) if t[0].startswith("reprise_escalation")] == [
         ("reprise_escalation", "email", SPST),
-        ("reprise_escalation", "email", "rh@boulangerie.fr")]
+        ("reprise_escalation_employer", "email", "rh@boulangerie.fr")]
+    assert _escalation_data(wf_app) == {
+        "reprise_escalation": {"deadline": "2025-03-11", "overdue": False},
+        "reprise_escalation_employer": {"deadline": "2025-03-11", "overdue": False}}
     assert [(kind, status) for kind, _, status in due_actions(wf_app)] == [
         ("reprise_d1", "pending"), ("reprise_missed", "pending")]
 
