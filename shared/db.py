@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Engine, TypeDecorator, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -111,6 +112,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)
+    if not kwargs.get("pool_pre_ping") and make_url(url).get_driver_name() != "psycopg":
+        kwargs["pool_pre_ping"] = True  # the cheaper check below reads psycopg's socket
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         check_liveness_on_checkout(engine)

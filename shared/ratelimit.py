@@ -10,18 +10,23 @@ number of trusted proxies. Storage is in memory by default; production
 points ``RELAIS_RATELIMIT_STORAGE_URI`` at Redis so that all replicas share
 the counts.
 
-Over the limit the view is not called: ``429`` with ``Retry-After`` (the
-JSON error, or the pages' HTML one). Every limited answer says where the
-client stands: ``X-RateLimit-Limit``, ``X-RateLimit-Remaining`` and
-``X-RateLimit-Reset`` (epoch seconds), unless ``RATELIMIT_HEADERS_ENABLED``
-is off. If the storage does not answer, requests go through (a limit
-protects the service; it must not take it down) and a warning is logged at
-most once a minute.
+Over a limit the view is not called: ``429`` with ``Retry-After`` (the
+JSON error, or the pages' HTML one), until the latest reset among the limits
+reached. A refused request counts against none of them: a burst over
+``10/minute`` does not also use up ``50/hour``. Every limited answer says
+where the client stands: ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``
+and ``X-RateLimit-Reset`` (epoch seconds) of its tightest limit, unless
+``RATELIMIT_HEADERS_ENABLED`` is off.
 
-The ``limits`` library does the counting (the same counters Flask-Limiter
-keeps); this module is the thin part in between, one storage round trip per
-limit and request, where Flask-Limiter cost a fifth of a request
-(``docs/benchmarks.md``).
+A limit protects the service; it must not take it down. Redis is asked with
+short timeouts (:data:`STORAGE_TIMEOUT_S`); if the storage fails, requests go
+through unlimited, the storage is left alone for :data:`STORAGE_BACKOFF_S`,
+and a warning is logged at most once a minute. A limit setting that does
+not parse fails at start-up, not on the first request.
+
+The ``limits`` library does the counting (fixed windows, as Flask-Limiter
+kept them); this module is the thin part in between, where Flask-Limiter
+cost a fifth of a request (``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from shared.auth import bearer_token
+from shared.config import ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,6 +59,10 @@ KEYED_ENDPOINTS = "relais_keyed_endpoints"
 EXTENSION = "relais_limiter"
 #: Seconds between two warnings about an unreachable storage.
 WARN_EVERY_S = 60.0
+#: Connect and read timeouts of a networked storage (Redis), in seconds.
+STORAGE_TIMEOUT_S = 0.25
+#: After a storage failure, seconds during which requests are not limited.
+STORAGE_BACKOFF_S = 5.0
 
 
 def client_key() -> str:
@@ -95,52 +105,72 @@ class RateLimiter:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.storage = storage_from_string(str(app.config["RATELIMIT_STORAGE_URI"]))
+        uri = str(app.config["RATELIMIT_STORAGE_URI"])
+        options: dict[str, float] = {}
+        if uri.split(":", 1)[0].startswith(("redis", "valkey")):
+            options = {"socket_connect_timeout": STORAGE_TIMEOUT_S,
+                       "socket_timeout": STORAGE_TIMEOUT_S}
+        self.storage = storage_from_string(uri, **options)
         self.counter = FixedWindowRateLimiter(self.storage)
         self.prefix = str(app.config.get("RATELIMIT_KEY_PREFIX", "relais"))
         self._parsed: dict[str, list[RateLimitItem]] = {}
         self._warned_at = -math.inf
+        self._down_until = -math.inf
 
     def limits_of(self, text: str) -> list[RateLimitItem]:
+        """The limits of a setting's text, shortest window first.
+
+        :raises ValueError: when the text is not a limit.
+        """
         parsed = self._parsed.get(text)
         if parsed is None:
-            parsed = self._parsed[text] = parse_many(text)
+            parsed = self._parsed[text] = sorted(parse_many(text))
         return parsed
 
     def check(self, setting: str, scope: str) -> None:
-        """Count this request against the limits of ``setting``.
+        """Count this request against the limits of ``setting``, unless one is reached.
 
-        :raises TooManyRequests: over one of them (the view is not called).
+        :raises TooManyRequests: a limit is reached (the view is not called).
         """
         if not self.app.config["RATELIMIT_ENABLED"]:
             return
-        identifiers = (self.prefix, client_key(), scope)
-        worst: Standing | None = None
-        breached: Standing | None = None
-        try:
-            for limit in self.limits_of(str(self.app.config[setting])):
-                allowed = self.counter.hit(limit, *identifiers)
-                stats = self.counter.get_window_stats(limit, *identifiers)
-                standing = Standing(limit, stats.remaining, stats.reset_time)
-                if worst is None or standing.remaining < worst.remaining:
-                    worst = standing
-                if not allowed and breached is None:
-                    breached = standing
-        except Exception as exc:  # the storage is down: let the request through
-            self._warn(exc)
+        limits = self.limits_of(str(self.app.config[setting]))
+        if time.monotonic() < self._down_until:
             return
-        g.relais_rate_limit = breached or worst
-        if breached is not None:
-            log.info("rate limit %s exceeded on %s", breached.limit, scope)
-            raise TooManyRequests(description=str(breached.limit),
-                                  retry_after=breached.retry_after(time.time()))
+        identifiers = (self.prefix, client_key(), scope)
+        try:
+            standings = [self._standing(limit, identifiers) for limit in limits]
+            reached = [s for s in standings if s.remaining <= 0]
+            if not reached:
+                counted = [self.counter.hit(s.limit, *identifiers) for s in standings]
+                # A concurrent request may have taken the last place meanwhile.
+                reached = [s for s, ok in zip(standings, counted, strict=True) if not ok]
+                standings = [Standing(s.limit, s.remaining - 1, s.reset_at) for s in standings]
+        except Exception as exc:  # the storage failed: let the request through
+            self._storage_failed(exc)
+            return
+        g.relais_rate_limit = min(standings, key=lambda s: s.remaining)
+        if reached:
+            latest = max(reached, key=lambda s: s.reset_at)
+            g.relais_rate_limit = latest
+            log.info("rate limit %s reached on %s", latest.limit, scope)
+            raise TooManyRequests(description=str(latest.limit),
+                                  retry_after=latest.retry_after(time.time()))
 
-    def _warn(self, exc: Exception) -> None:
+    def _standing(self, limit: RateLimitItem, identifiers: tuple[str, ...]) -> Standing:
+        stats = self.counter.get_window_stats(limit, *identifiers)
+        reset_at = stats.reset_time
+        if stats.remaining >= limit.amount:  # no window yet: this request opens one
+            reset_at = max(reset_at, time.time() + limit.get_expiry())
+        return Standing(limit, stats.remaining, reset_at)
+
+    def _storage_failed(self, exc: Exception) -> None:
         now = time.monotonic()
+        self._down_until = now + STORAGE_BACKOFF_S
         if now - self._warned_at >= WARN_EVERY_S:
             self._warned_at = now
-            log.warning("rate-limit storage unreachable, requests not limited: %s",
-                        type(exc).__name__)
+            log.warning("rate-limit storage unreachable, requests not limited for %g s: %s",
+                        STORAGE_BACKOFF_S, type(exc).__name__)
 
     def add_headers(self, response: Response) -> Response:
         standing: Standing | None = g.pop("relais_rate_limit", None)
@@ -172,6 +202,11 @@ def install_limiter(app: Flask) -> RateLimiter:
     for endpoint, view in list(app.view_functions.items()):
         setting = getattr(view, "_rate_limit_setting", None)
         if setting:
+            try:
+                limiter.limits_of(str(app.config[setting]))
+            except (KeyError, ValueError) as exc:
+                raise ConfigError(f"{setting} : limite de débit illisible "
+                                  f"({app.config.get(setting)!r})") from exc
             app.view_functions[endpoint] = limiter.wrap(endpoint, setting, view)
     app.after_request(limiter.add_headers)
     app.extensions[EXTENSION] = limiter

@@ -36,15 +36,23 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "septembre", "octobre", "novembre", "décembre")
 
 
+#: The error code of a kind (or a kind and channel) this notifier has no template for.
+UNKNOWN_TEMPLATE = "unknown_template"
+
+
 class TemplateError(Exception):
     """The template is unknown, or the data does not fill it.
 
     :param field: the request field to blame (``template`` or ``data``).
+    :param code: the API's error code: ``invalid_input``, or
+        :data:`UNKNOWN_TEMPLATE` when no template exists for the kind and
+        channel (a caller newer than this notifier may know it).
     """
 
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(self, message: str, field: str, code: str = "invalid_input") -> None:
         super().__init__(message)
         self.field = field
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,8 @@ def render(channel: str, kind: str, data: dict[str, Any], locale: str = "fr",
     if locale not in LOCALES:
         raise TemplateError(f"langue non prise en charge : {locale}", "locale")
     if channel not in channels_of(kind):
-        raise TemplateError(f"pas de modèle {kind!r} pour le canal {channel}", "template")
+        raise TemplateError(f"pas de modèle {kind!r} pour le canal {channel}", "template",
+                            UNKNOWN_TEMPLATE)
     env = environment(root)
     try:
         if channel == "sms":

@@ -379,8 +379,9 @@ class Dispatcher:
                         for c, _ in results if c.id in recorded])
         for claimed, _ in results:
             if claimed.id not in recorded:
-                log.warning("résultat de %s (essai %d) ignoré : la ligne a changé",
-                            claimed.id, claimed.attempts)
+                log.info("résultat de %s (essai %d) ignoré : la ligne a changé (autre "
+                         "dispatcher, ou statut du fournisseur arrivé avant)",
+                         claimed.id, claimed.attempts)
 
     def send(self, claimed: Claimed) -> Attempt:
         """One attempt through the right gateway, outside any transaction."""
@@ -410,8 +411,9 @@ class Dispatcher:
         with self.database.session() as session:
             row = session.get(Notification, claimed.id, with_for_update=True)
             if row is None or row.status != Status.SENDING or row.attempts != claimed.attempts:
-                log.warning("résultat de %s (essai %d) ignoré : la ligne a changé",
-                            claimed.id, claimed.attempts)
+                log.info("résultat de %s (essai %d) ignoré : la ligne a changé (autre "
+                         "dispatcher, ou statut du fournisseur arrivé avant)",
+                         claimed.id, claimed.attempts)
                 return
             error = attempt.error
             if error is None:

@@ -132,7 +132,7 @@ def submit(connection: Connection, request: NotificationRequest, now: datetime
         known = _known(connection, request, recipient, fingerprint)
         if known is not None:
             return known, False
-        raise Refused(422, "invalid_input", str(exc), exc.field) from exc
+        raise Refused(422, exc.code, str(exc), exc.field) from exc
     except Refused:
         known = _known(connection, request, recipient, fingerprint)
         if known is not None:

@@ -109,6 +109,7 @@ def _overtaken_send(session: Session, provider_id: str, sent_as: SendReference,
         return None  # another attempt, or a send already settled
     notification.provider_id = provider_id
     notification.sent_at = now
+    notification.last_error = notification.error_code = None  # of an earlier attempt
     log.info("statut fournisseur arrivé avant l'enregistrement de l'envoi de %s (essai %d)",
              notification.id, sent_as.attempt)
     return notification

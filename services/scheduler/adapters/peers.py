@@ -18,6 +18,11 @@ from shared.client import ServiceClient, ServiceError
 PERMANENT_STATUSES = frozenset({400, 403, 409, 413, 415, 422})
 #: The notifier's 409 when it already holds a different request under the key.
 IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+#: The notifier's 422 for a message kind it has no template for: during an
+#: upgrade, a scheduler newer than the notifier; the template comes with the
+#: notifier's new version, so the relay keeps trying (with its backoff, up to
+#: its last attempt) instead of dropping the message.
+UNKNOWN_TEMPLATE = "unknown_template"
 
 
 class PeerError(RuntimeError):
@@ -35,6 +40,8 @@ class PeerError(RuntimeError):
 
     @property
     def permanent(self) -> bool:
+        if self.status == 422 and self.code == UNKNOWN_TEMPLATE:
+            return False
         return self.status in PERMANENT_STATUSES
 
 

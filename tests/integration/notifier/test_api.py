@@ -144,6 +144,19 @@ def test_invalid_requests_name_the_field(notifier_client: FlaskClient, body: dic
     assert field in fields, answer.json
 
 
+@pytest.mark.parametrize(("body", "code"), [
+    (sms(template="inconnu"), "unknown_template"),
+    (sms(template="reprise_referral"), "unknown_template"),  # no SMS for that kind
+    (sms(data={"name": "Marie"}), "invalid_input"),
+])
+def test_a_kind_without_template_has_its_own_code(notifier_client: FlaskClient,
+                                                  body: dict[str, Any], code: str) -> None:
+    """A caller newer than this notifier can tell "not yet known" from "wrong data"."""
+    answer = post(notifier_client, body)
+    assert answer.status_code == 422
+    assert answer.json["error"]["code"] == code
+
+
 def test_opted_out_number_is_refused_with_advice_to_use_email(
         notifier_client: FlaskClient, notifier_db: Database) -> None:
     with notifier_db.session() as session:

@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from services.notifier.adapters.fakes import FakeSmsGateway
-from services.notifier.adapters.gateways import SendResult
+from services.notifier.adapters.gateways import DeliveryError, SendResult
 from services.notifier.adapters.orm import Notification, OutboxMessage
 from services.notifier.domain.kinds import EXAMPLES
 from services.notifier.service_layer import provider_events
@@ -208,6 +208,27 @@ def test_a_status_before_the_send_is_recorded_is_kept(
     history = client.get(f"/api/v1/notifications/{notification_id}", headers=AUTH).json
     assert history["provider_id"] == row.provider_id
     assert [e["status"] for e in history["history"]][-1] == final
+
+
+def test_an_overtaken_second_attempt_keeps_no_error_of_the_first(
+        app: Flask, client: FlaskClient, clock: Clock) -> None:
+    notification_id = _queue_sms(client)
+    gateway = CallbackFirstGateway(client, "delivered")
+    gateway.fail_next(DeliveryError("HTTP 503", code="503"))
+    dispatcher = make_dispatcher(database(app), Gateways(sms=gateway), clock,
+                                 status_callback_url=PUBLIC + STATUS_PATH)
+    try:
+        assert dispatcher.run_until_idle() == 1  # attempt 1: 503, back in the queue
+        clock.advance(minutes=10)
+        assert dispatcher.run_until_idle() == 1  # attempt 2: overtaken by its status
+    finally:
+        dispatcher.close()
+    assert [a.json for a in gateway.answers] == [{"status": "recorded"}]
+    with database(app).session() as session:
+        row = session.get(Notification, notification_id)
+        assert row is not None
+        assert (row.status, row.attempts, row.last_error, row.error_code) == (
+            "delivered", 2, None, None)
 
 
 def test_a_status_about_another_attempt_is_not_applied(app: Flask, client: FlaskClient,

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from services.scheduler.adapters.orm import DueAction, Procedure
-from services.scheduler.adapters.peers import PeerError
+from services.scheduler.adapters.peers import UNKNOWN_TEMPLATE, PeerError
 from services.scheduler.service_layer import sweeps
 from services.scheduler.service_layer.relay import OutboxRelay
 from shared.web import database
@@ -99,6 +99,30 @@ def test_a_refused_message_fails_at_once(wf_app: Flask, spst: Tenant, clock: Clo
     OutboxRelay(database(wf_app), Refusing()).run_until_idle(clock())
     notify_rows = outbox(wf_app, operation="notify")
     assert notify_rows and all(row.status == "failed" for row in notify_rows)
+
+
+def test_a_template_the_notifier_does_not_know_yet_is_retried(
+        wf_app: Flask, spst: Tenant, clock: Clock) -> None:
+    """During an upgrade the scheduler may be newer than the notifier: keep the message."""
+
+    class NotUpgradedYet(FakePeers):
+        upgraded = False
+
+        def notify(self, payload: dict[str, Any]) -> None:
+            if not self.upgraded:
+                raise PeerError("422 pas de modèle", 422, UNKNOWN_TEMPLATE)
+            super().notify(payload)
+
+    _confirmed(spst)
+    peers = NotUpgradedYet()
+    relay = OutboxRelay(database(wf_app), peers)
+    relay.run_until_idle(clock())
+    waiting = outbox(wf_app, operation="notify")
+    assert waiting and all(row.status == "pending" and row.attempts == 1 for row in waiting)
+    peers.upgraded = True
+    relay.run_until_idle(clock() + timedelta(minutes=5))
+    assert all(row.status == "delivered" for row in outbox(wf_app, operation="notify"))
+    assert len([name for name, _ in peers.calls if name == "notify"]) == len(waiting)
 
 
 def test_two_concurrent_sweeps_claim_disjoint_work(wf_app: Flask, spst: Tenant,
