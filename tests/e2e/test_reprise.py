@@ -71,7 +71,7 @@ def test_return_refers_to_the_spst_and_the_planner_sets_the_visit(
     deadline = date.fromisoformat(str(row["deadline"]))
     sweep(stack, paris(deadline + timedelta(days=2), 12))
     assert not [m for m in stack.inbox(case.employer_email)
-                if m.template == "reprise_escalation"]
+                if m.template.startswith("reprise_escalation")]
 
 
 def test_without_a_date_the_spst_is_reminded_d3_d1_then_told_it_was_missed(
@@ -81,17 +81,23 @@ def test_without_a_date_the_spst_is_reminded_d3_d1_then_told_it_was_missed(
     row = returned(stack, spst, case, back)
     deadline = date.fromisoformat(str(row["deadline"]))
 
-    def escalations(address: str) -> list[str]:
-        return [m.data.get("deadline", "") for m in stack.inbox(address)
-                if m.template == "reprise_escalation"]
+    def escalations(address: str) -> list[tuple[str, bool]]:
+        """(deadline, overdue) of the employer's escalations: theirs, with no planner link."""
+        found = [m for m in stack.inbox(address) if m.template.startswith("reprise_escalation")]
+        assert all(m.template == "reprise_escalation_employer" and "link" not in m.data
+                   for m in found)
+        return [(m.data.get("deadline", ""), m.data.get("overdue")) for m in found]
 
     for step, (moment, count) in enumerate((
             (paris(deadline - timedelta(days=3), 9, 1), 1),
             (paris(deadline - timedelta(days=1), 9, 1), 2),
             (paris(deadline + timedelta(days=1), 0, 6), 3)), start=1):
         sweep(stack, moment)
-        stack.wait_for_message(case.employer_email, "reprise_escalation", "email", count=count)
-        assert escalations(case.employer_email) == [str(deadline)] * count, step
+        stack.wait_for_message(case.employer_email, "reprise_escalation_employer", "email",
+                               count=count)
+        assert escalations(case.employer_email) == (
+            [(str(deadline), False)] * min(count, 2) + [(str(deadline), True)] * (count - 2)
+        ), step
     # The SPST got the same three, about this employee.
     stack.wait_for_message(spst.planning_email, "reprise_escalation", "email", count=3,
                            where=lambda m: str(m.data.get("link", "")).endswith(
@@ -100,4 +106,4 @@ def test_without_a_date_the_spst_is_reminded_d3_d1_then_told_it_was_missed(
     # A sweep run twice sends nothing more.
     sweep(stack, paris(deadline + timedelta(days=1), 0, 7))
     assert len(escalations(case.employer_email)) == 3
-    assert not [m for m in stack.inbox(case.phone) if m.template == "reprise_escalation"]
+    assert not [m for m in stack.inbox(case.phone) if m.template.startswith("reprise_escalation")]
