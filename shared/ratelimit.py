@@ -152,7 +152,7 @@ class RateLimiter:
         g.relais_rate_limit = min(standings, key=lambda s: s.remaining)
         if reached:
             latest = max(reached, key=lambda s: s.reset_at)
-            g.relais_rate_limit = latest
+            g.relais_rate_limit = Standing(latest.limit, 0, latest.reset_at)
             log.info("rate limit %s reached on %s", latest.limit, scope)
             raise TooManyRequests(description=str(latest.limit),
                                   retry_after=latest.retry_after(time.time()))
