@@ -90,7 +90,8 @@ def test_a_reprise_escalation_says_whether_the_deadline_has_passed(kind: str) ->
     assert "doit avoir lieu au plus tard" in coming.body
     assert "dépassée" not in coming.body + (coming.subject or "")
     assert "devait avoir lieu au plus tard" in passed.body and "dépassée" in passed.subject
-    assert "dépassée" in (passed.html or "") or "devait avoir lieu" in (passed.html or "")
+    assert "devait avoir lieu" in (passed.html or "")
+    assert "doit avoir lieu" in (coming.html or "") and "devait" not in (coming.html or "")
 
 
 def test_the_employer_escalation_points_to_the_spst_not_to_the_planner() -> None:
