@@ -50,3 +50,17 @@ def test_writing_a_session_on_an_api_path_fails_loudly() -> None:
     app.config["TESTING"] = True
     with pytest.raises(RuntimeError, match="session is unavailable"):
         app.test_client().post("/api/v1/thing")
+
+
+@pytest.mark.parametrize("service", ["scheduler", "notifier", "calendar"])
+def test_every_service_uses_the_page_sessions(service: str) -> None:
+    from importlib import import_module
+
+    from shared.web import database
+
+    app = import_module(f"services.{service}.app").create_app(
+        {"TESTING": True, "RELAIS_ENV": "test", "DATABASE_URL": "sqlite://"})
+    try:
+        assert isinstance(app.session_interface, PageSessions)
+    finally:
+        database(app).dispose()
